@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "sv-application"
+
+#include "config.h"
+
+#include "sv-application.h"
+
+#include <glib/gi18n.h>
+
+#include "sv-preferences-window.h"
+#include "sv-window.h"
+
+struct _SvApplication
+{
+  AdwApplication  parent_instance;
+
+  GSettings      *settings;
+};
+
+G_DEFINE_FINAL_TYPE (SvApplication, sv_application, ADW_TYPE_APPLICATION)
+
+static GtkWindow *
+sv_application_get_main_window (SvApplication *self)
+{
+  return gtk_application_get_active_window (GTK_APPLICATION (self));
+}
+
+static void
+sv_application_show_coming (SvApplication *self,
+                            const char    *heading,
+                            const char    *body)
+{
+  GtkWindow *parent = sv_application_get_main_window (self);
+  AdwMessageDialog *dialog;
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent, heading, body));
+  adw_message_dialog_add_response (dialog, "close", _("_Close"));
+  adw_message_dialog_set_default_response (dialog, "close");
+  adw_message_dialog_set_close_response (dialog, "close");
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+sv_application_connect_action (GSimpleAction *action,
+                               GVariant      *parameter,
+                               gpointer       user_data)
+{
+  SvApplication *self = user_data;
+
+  /* Sign-in is built in its own milestone; until it lands, say plainly what
+   * this button will do instead of silently doing nothing. */
+  sv_application_show_coming (self,
+                              _("Connecting Is Not Ready Yet"),
+                              _("This version cannot sign in to a SMART server yet. "
+                                "The next version lets you choose AWS HealthLake with Amazon Cognito "
+                                "or Keycloak, or any SMART on FHIR server, and sign in securely."));
+}
+
+static void
+sv_application_sandbox_action (GSimpleAction *action,
+                               GVariant      *parameter,
+                               gpointer       user_data)
+{
+  SvApplication *self = user_data;
+
+  sv_application_show_coming (self,
+                              _("The Offline Sandbox Is Not Ready Yet"),
+                              _("The offline sandbox will run a complete SMART on FHIR server with "
+                                "sample patients on this computer, so you can try everything without "
+                                "an AWS account or a network connection. It arrives in the next version."));
+}
+
+static void
+sv_application_preferences_action (GSimpleAction *action,
+                                   GVariant      *parameter,
+                                   gpointer       user_data)
+{
+  SvApplication *self = user_data;
+  GtkWidget *preferences;
+
+  preferences = sv_preferences_window_new (sv_application_get_main_window (self));
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
+static void
+sv_application_about_action (GSimpleAction *action,
+                             GVariant      *parameter,
+                             gpointer       user_data)
+{
+  SvApplication *self = user_data;
+  static const char *developers[] = { "The SMART Viewer developers", NULL };
+  GtkWidget *about;
+
+  about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
+                        "transient-for", sv_application_get_main_window (self),
+                        "application-name", _("SMART Viewer"),
+                        "application-icon", APP_ID,
+                        "developer-name", _("The SMART Viewer developers"),
+                        "developers", developers,
+                        "version", PACKAGE_VERSION,
+                        "website", PACKAGE_URL,
+                        "issue-url", PACKAGE_BUGREPORT,
+                        "copyright", "© 2026 The SMART Viewer developers",
+                        "license-type", GTK_LICENSE_GPL_3_0,
+                        /* Translators: put your names here, one per line. */
+                        "translator-credits", _("translator-credits"),
+                        "comments", _("Sign in to SMART on FHIR servers and view patients’ problems and medications"),
+                        NULL);
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static void
+sv_application_quit_action (GSimpleAction *action,
+                            GVariant      *parameter,
+                            gpointer       user_data)
+{
+  SvApplication *self = user_data;
+  GList *windows;
+
+  /* Closing the windows first lets each one save its state and cancel
+   * whatever it has in flight. */
+  while ((windows = gtk_application_get_windows (GTK_APPLICATION (self))) != NULL)
+    gtk_window_destroy (windows->data);
+
+  g_application_quit (G_APPLICATION (self));
+}
+
+static const GActionEntry app_actions[] = {
+  { .name = "connect", .activate = sv_application_connect_action },
+  { .name = "try-sandbox", .activate = sv_application_sandbox_action },
+  { .name = "preferences", .activate = sv_application_preferences_action },
+  { .name = "about", .activate = sv_application_about_action },
+  { .name = "quit", .activate = sv_application_quit_action },
+};
+
+static void
+sv_application_apply_color_scheme (SvApplication *self)
+{
+  AdwStyleManager *style_manager = adw_style_manager_get_default ();
+  g_autofree char *scheme = g_settings_get_string (self->settings, "color-scheme");
+  AdwColorScheme value = ADW_COLOR_SCHEME_DEFAULT;
+
+  if (g_strcmp0 (scheme, "light") == 0)
+    value = ADW_COLOR_SCHEME_FORCE_LIGHT;
+  else if (g_strcmp0 (scheme, "dark") == 0)
+    value = ADW_COLOR_SCHEME_FORCE_DARK;
+
+  adw_style_manager_set_color_scheme (style_manager, value);
+}
+
+static void
+sv_application_startup (GApplication *application)
+{
+  SvApplication *self = SV_APPLICATION (application);
+  static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *preferences_accels[] = { "<Control>comma", NULL };
+  static const char *connect_accels[] = { "<Control>n", NULL };
+  static const char *close_accels[] = { "<Control>w", NULL };
+
+  G_APPLICATION_CLASS (sv_application_parent_class)->startup (application);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
+                                   G_N_ELEMENTS (app_actions), self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", preferences_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.connect", connect_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.close", close_accels);
+
+  self->settings = g_settings_new (APP_ID);
+  g_signal_connect_object (self->settings, "changed::color-scheme",
+                           G_CALLBACK (sv_application_apply_color_scheme), self,
+                           G_CONNECT_SWAPPED);
+  sv_application_apply_color_scheme (self);
+}
+
+static void
+sv_application_activate (GApplication *application)
+{
+  GtkWindow *window = sv_application_get_main_window (SV_APPLICATION (application));
+
+  if (window == NULL)
+    window = GTK_WINDOW (sv_window_new (GTK_APPLICATION (application)));
+
+  gtk_window_present (window);
+}
+
+static int
+sv_application_handle_local_options (GApplication *application,
+                                     GVariantDict *options)
+{
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("%s %s\n", "smart-viewer", PACKAGE_VERSION);
+      return 0;
+    }
+
+  return -1;
+}
+
+static void
+sv_application_dispose (GObject *object)
+{
+  SvApplication *self = SV_APPLICATION (object);
+
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (sv_application_parent_class)->dispose (object);
+}
+
+static void
+sv_application_class_init (SvApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->dispose = sv_application_dispose;
+  app_class->startup = sv_application_startup;
+  app_class->activate = sv_application_activate;
+  app_class->handle_local_options = sv_application_handle_local_options;
+}
+
+static void
+sv_application_init (SvApplication *self)
+{
+  static const GOptionEntry entries[] = {
+    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and exit"), NULL },
+    { NULL }
+  };
+
+  g_application_add_main_option_entries (G_APPLICATION (self), entries);
+  g_application_set_option_context_summary (G_APPLICATION (self),
+                                            _("View patients’ problems and medications from SMART on FHIR servers."));
+}
+
+/**
+ * sv_application_new:
+ *
+ * Returns: (transfer full): the application
+ */
+SvApplication *
+sv_application_new (void)
+{
+  return g_object_new (SV_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "resource-base-path", RESOURCE_PATH,
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       NULL);
+}

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <adwaita.h>
+
+#include "sv-application.h"
+#include "sv-test-util.h"
+#include "sv-window.h"
+
+typedef struct
+{
+  SvApplication *app;
+  SvWindow      *window;
+} Fixture;
+
+/* One application per test program, as in real life; each test gets a
+ * fresh main window. */
+static SvApplication *the_app;
+
+static gboolean
+widget_has_size (gpointer user_data)
+{
+  GtkWidget *widget = user_data;
+
+  return gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0;
+}
+
+static gboolean
+toplevel_of_type_shown (gpointer user_data)
+{
+  GType type = GPOINTER_TO_SIZE (user_data);
+  GtkWindow *window = sv_test_find_toplevel (type);
+
+  return window != NULL && gtk_widget_get_mapped (GTK_WIDGET (window));
+}
+
+static gboolean
+toplevel_of_type_gone (gpointer user_data)
+{
+  return sv_test_find_toplevel (GPOINTER_TO_SIZE (user_data)) == NULL;
+}
+
+static GtkWidget *
+find_button_with_label (GtkWidget  *root,
+                        const char *label)
+{
+  if (GTK_IS_BUTTON (root) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (root)), label) == 0)
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_button_with_label (child, label);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  user_data)
+{
+  fixture->app = the_app;
+  g_assert_null (gtk_application_get_windows (GTK_APPLICATION (fixture->app)));
+  g_application_activate (G_APPLICATION (fixture->app));
+
+  fixture->window = SV_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (fixture->app)));
+  g_assert_nonnull (fixture->window);
+  g_assert_true (sv_test_wait_until (widget_has_size, fixture->window, 10000));
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "quit", NULL);
+  g_assert_null (gtk_application_get_windows (GTK_APPLICATION (fixture->app)));
+  fixture->app = NULL;
+}
+
+static void
+test_window_welcome (Fixture       *fixture,
+                     gconstpointer  user_data)
+{
+  GtkWidget *root = GTK_WIDGET (fixture->window);
+  GtkWidget *status_page;
+  GtkWidget *connect;
+  GtkWidget *sandbox;
+
+  status_page = sv_test_find_widget (root, ADW_TYPE_STATUS_PAGE, NULL);
+  g_assert_nonnull (status_page);
+  g_assert_true (gtk_widget_get_mapped (status_page));
+  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (status_page)), ==,
+                   "Welcome to SMART Viewer");
+  g_assert_cmpstr (adw_status_page_get_icon_name (ADW_STATUS_PAGE (status_page)), ==, APP_ID);
+
+  connect = sv_test_find_widget (status_page, GTK_TYPE_BUTTON, "app.connect");
+  sandbox = sv_test_find_widget (status_page, GTK_TYPE_BUTTON, "app.try-sandbox");
+  g_assert_nonnull (connect);
+  g_assert_nonnull (sandbox);
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (connect)), ==, "_Connect to a SMART Server");
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (sandbox)), ==, "_Try the Offline Sandbox");
+  g_assert_true (gtk_widget_get_mapped (connect));
+  g_assert_true (gtk_widget_is_sensitive (connect));
+  g_assert_true (gtk_widget_get_focusable (connect));
+  g_assert_true (gtk_widget_get_mapped (sandbox));
+  g_assert_true (gtk_widget_is_sensitive (sandbox));
+
+  /* The primary menu is reachable from the header bar (F10 opens it). */
+  g_assert_nonnull (sv_test_find_widget (root, GTK_TYPE_MENU_BUTTON, NULL));
+  g_assert_true (gtk_menu_button_get_primary (GTK_MENU_BUTTON (sv_test_find_widget (root, GTK_TYPE_MENU_BUTTON, NULL))));
+
+  sv_test_save_screenshot (root, "welcome");
+}
+
+static void
+test_window_about (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  GtkWindow *about;
+
+  g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "about", NULL);
+  g_assert_true (sv_test_wait_until (toplevel_of_type_shown,
+                                     GSIZE_TO_POINTER (ADW_TYPE_ABOUT_WINDOW), 10000));
+  about = sv_test_find_toplevel (ADW_TYPE_ABOUT_WINDOW);
+  g_assert_cmpstr (adw_about_window_get_application_name (ADW_ABOUT_WINDOW (about)), ==, "SMART Viewer");
+  g_assert_cmpstr (adw_about_window_get_version (ADW_ABOUT_WINDOW (about)), ==, PACKAGE_VERSION);
+  g_assert_true (adw_about_window_get_license_type (ADW_ABOUT_WINDOW (about)) == GTK_LICENSE_GPL_3_0);
+  g_assert_true (gtk_window_get_transient_for (about) == GTK_WINDOW (fixture->window));
+
+  gtk_window_close (about);
+  g_assert_true (sv_test_wait_until (toplevel_of_type_gone,
+                                     GSIZE_TO_POINTER (ADW_TYPE_ABOUT_WINDOW), 10000));
+}
+
+static void
+test_window_actions_explain (Fixture       *fixture,
+                             gconstpointer  user_data)
+{
+  static const char *actions[] = { "connect", "try-sandbox" };
+
+  /* Until sign-in exists, both welcome buttons must say what is coming
+   * rather than doing nothing. */
+  for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
+    {
+      GtkWindow *dialog;
+      GtkWidget *close;
+
+      g_action_group_activate_action (G_ACTION_GROUP (fixture->app), actions[i], NULL);
+      g_assert_true (sv_test_wait_until (toplevel_of_type_shown,
+                                         GSIZE_TO_POINTER (ADW_TYPE_MESSAGE_DIALOG), 10000));
+      dialog = sv_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+      g_assert_nonnull (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)));
+      g_assert_cmpuint (strlen (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog))), >, 40);
+      /* The user dismisses it with its only button. */
+      close = find_button_with_label (GTK_WIDGET (dialog), "_Close");
+      g_assert_nonnull (close);
+      gtk_widget_activate (close);
+      g_assert_true (sv_test_wait_until (toplevel_of_type_gone,
+                                         GSIZE_TO_POINTER (ADW_TYPE_MESSAGE_DIALOG), 10000));
+    }
+}
+
+static void
+test_window_preferences (Fixture       *fixture,
+                         gconstpointer  user_data)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  AdwStyleManager *style_manager = adw_style_manager_get_default ();
+  GtkWindow *preferences;
+  GtkWidget *row;
+
+  g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "preferences", NULL);
+  g_assert_true (sv_test_wait_until (toplevel_of_type_shown,
+                                     GSIZE_TO_POINTER (ADW_TYPE_PREFERENCES_WINDOW), 10000));
+  preferences = sv_test_find_toplevel (ADW_TYPE_PREFERENCES_WINDOW);
+  row = sv_test_find_widget (GTK_WIDGET (preferences), ADW_TYPE_COMBO_ROW, NULL);
+  g_assert_nonnull (row);
+
+  /* Choosing "Dark" is stored and applied at once. */
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row), 2);
+  {
+    g_autofree char *scheme = g_settings_get_string (settings, "color-scheme");
+    g_assert_cmpstr (scheme, ==, "dark");
+  }
+  g_assert_true (adw_style_manager_get_color_scheme (style_manager) == ADW_COLOR_SCHEME_FORCE_DARK);
+  sv_test_wait_frames (GTK_WIDGET (fixture->window), 3);
+  sv_test_save_screenshot (GTK_WIDGET (fixture->window), "welcome-dark");
+
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row), 0);
+  g_assert_true (adw_style_manager_get_color_scheme (style_manager) == ADW_COLOR_SCHEME_DEFAULT);
+
+  gtk_window_close (preferences);
+  g_assert_true (sv_test_wait_until (toplevel_of_type_gone,
+                                     GSIZE_TO_POINTER (ADW_TYPE_PREFERENCES_WINDOW), 10000));
+}
+
+static void
+test_window_state_saved (Fixture       *fixture,
+                         gconstpointer  user_data)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  int width = 0, height = 0;
+
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 777, 555);
+  gtk_window_close (GTK_WINDOW (fixture->window));
+  g_assert_null (gtk_application_get_windows (GTK_APPLICATION (fixture->app)));
+
+  g_settings_get (settings, "window-size", "(ii)", &width, &height);
+  g_assert_cmpint (width, ==, 777);
+  g_assert_cmpint (height, ==, 555);
+
+  /* A new window comes back with the saved size. */
+  g_application_activate (G_APPLICATION (fixture->app));
+  fixture->window = SV_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (fixture->app)));
+  gtk_window_get_default_size (GTK_WINDOW (fixture->window), &width, &height);
+  g_assert_cmpint (width, ==, 777);
+  g_assert_cmpint (height, ==, 555);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  gtk_test_init (&argc, &argv, NULL);
+  /* WebKit derives data paths from the program name; keep it short. */
+  g_set_prgname ("test-window");
+
+  the_app = sv_application_new ();
+  /* The test is not the user's instance, so it must not claim the bus name. */
+  g_application_set_flags (G_APPLICATION (the_app), G_APPLICATION_NON_UNIQUE);
+  {
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (g_application_register (G_APPLICATION (the_app), NULL, &error));
+    g_assert_no_error (error);
+  }
+
+  g_test_add ("/ui/window/welcome", Fixture, NULL, fixture_set_up, test_window_welcome, fixture_tear_down);
+  g_test_add ("/ui/window/about", Fixture, NULL, fixture_set_up, test_window_about, fixture_tear_down);
+  g_test_add ("/ui/window/actions-explain", Fixture, NULL, fixture_set_up, test_window_actions_explain, fixture_tear_down);
+  g_test_add ("/ui/window/preferences", Fixture, NULL, fixture_set_up, test_window_preferences, fixture_tear_down);
+  g_test_add ("/ui/window/state-saved", Fixture, NULL, fixture_set_up, test_window_state_saved, fixture_tear_down);
+
+  status = g_test_run ();
+  g_clear_object (&the_app);
+
+  return status;
+}
