@@ -5,6 +5,7 @@
 # exits.
 set -eu
 build=$1
+shift
 sandbox="$build/subprojects/smart-sandbox/smart-sandbox"
 sandbox_pid=""
 
