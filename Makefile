@@ -21,9 +21,9 @@ BUILD_PACKAGES := meson ninja-build pkg-config gcc clang gettext python3 \
   libsoup-3.0-dev libjson-glib-dev libwebkitgtk-6.0-dev libsecret-1-dev \
   libcjose-dev libjansson-dev libssl-dev libcurl4-openssl-dev libsqlite3-dev \
   desktop-file-utils appstream ca-certificates
-RUN_PACKAGES   := gnome-keyring bubblewrap
+RUN_PACKAGES   := gnome-keyring bubblewrap adwaita-icon-theme hicolor-icon-theme fonts-cantarell
 TEST_PACKAGES  := xvfb xauth dbus dbus-x11 gnome-keyring bubblewrap libclang-rt-dev \
-  zip unzip curl openssl python3-jwt
+  zip unzip curl openssl python3-jwt python3-cryptography python3-yaml
 BENCH_PACKAGES := wrk hyperfine python3-jwt openssl time valgrind
 
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
@@ -49,6 +49,13 @@ deps:
 
 test-deps: deps
 	$(call install_packages,$(TEST_PACKAGES))
+	@# Node.js runs one interop test. A machine may already have Node.js from
+	@# elsewhere (with its own npm): only what is missing comes from apt.
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+	    $$(command -v node >/dev/null 2>&1 || echo nodejs) $$(command -v npm >/dev/null 2>&1 || echo npm); \
+	fi
 
 bench-deps: test-deps
 	$(call install_packages,$(BENCH_PACKAGES))
