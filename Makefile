@@ -80,6 +80,7 @@ check: test-deps
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory build; \
 	$(MAKE) --no-print-directory asan-build; \
+	tests/interop/install-node-modules.sh $(BUILD)/interop $(ASAN_BUILD)/interop; \
 	built=$$(date +%s); \
 	status=0; \
 	tests/run-headless.sh $(BUILD) || status=1; \
