@@ -12,6 +12,7 @@ SHELL := /bin/bash
 
 BUILD      ?= _build
 ASAN_BUILD ?= _build-asan
+RELEASE_BUILD ?= _build-release
 MESON      ?= meson
 NINJA      ?= ninja
 
@@ -92,8 +93,13 @@ check: test-deps
 	python3 tests/summarize.py $(BUILD) $(ASAN_BUILD) || status=1; \
 	exit $$status
 
-bench: bench-deps build
-	@tools/bench.sh $(BUILD)
+# Benchmarks measure an optimised build, not the debug one the tests use.
+$(RELEASE_BUILD)/build.ninja:
+	$(MESON) setup $(RELEASE_BUILD) -Dprofile=development --buildtype=release
+
+bench: bench-deps $(RELEASE_BUILD)/build.ninja
+	$(NINJA) -C $(RELEASE_BUILD)
+	@tools/bench.sh $(RELEASE_BUILD)
 
 fuzz: test-deps build
 	@subprojects/token-validator/tests/fuzz.sh $${FUZZ_SECONDS:-300}
@@ -102,4 +108,4 @@ lambda: deps build
 	@subprojects/token-validator/deploy/build-lambda-zip.sh $(BUILD)/subprojects/token-validator $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(RELEASE_BUILD)
