@@ -646,6 +646,7 @@ fetch_sent_cb (GObject      *object,
   Fetch *fetch = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
+  GCancellable *cancellable = g_task_get_cancellable (task);
   guint status;
 
   if (body == NULL)
@@ -676,7 +677,7 @@ fetch_sent_cb (GObject      *object,
 
       g_debug ("HTTP %u from the FHIR server: retrying in %u ms", status, ms);
       fetch->retries++;
-      sleep_async (ms, g_task_get_cancellable (task), fetch_slept_cb, g_steal_pointer (&task));
+      sleep_async (ms, cancellable, fetch_slept_cb, g_steal_pointer (&task));
       return;
     }
 
@@ -704,7 +705,7 @@ fetch_sent_cb (GObject      *object,
       return;
     }
 
-  parse_async (body, g_task_get_cancellable (task), fetch_parsed_cb, g_steal_pointer (&task));
+  parse_async (body, cancellable, fetch_parsed_cb, g_steal_pointer (&task));
 }
 
 static void
@@ -719,6 +720,7 @@ fetch_token_cb (GObject      *object,
   g_autofree char *token = sv_bearer_source_get_token_finish (SV_BEARER_SOURCE (object), result, &error);
   g_autofree char *authorization = NULL;
   SoupMessageHeaders *headers;
+  GCancellable *cancellable;
 
   if (token == NULL)
     {
@@ -754,9 +756,10 @@ fetch_token_cb (GObject      *object,
   authorization = g_strconcat ("Bearer ", token, NULL);
   soup_message_headers_replace (headers, "Authorization", authorization);
 
+  /* The task is stolen below: its cancellable is read first. */
+  cancellable = g_task_get_cancellable (task);
   soup_session_send_and_read_async (self->session, fetch->msg, G_PRIORITY_DEFAULT,
-                                    g_task_get_cancellable (task), fetch_sent_cb,
-                                    g_steal_pointer (&task));
+                                    cancellable, fetch_sent_cb, g_steal_pointer (&task));
 }
 
 static void
