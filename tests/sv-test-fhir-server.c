@@ -36,7 +36,7 @@ struct _SvTestFhirServer
   GHashTable *tokens;
   GHashTable *token_limits;
   GHashTable *token_uses;
-  gboolean    include;
+  char       *include;
   GPtrArray  *faults;
   GHashTable *truncated;
   GHashTable *next_overrides;
@@ -213,7 +213,7 @@ page_body (SvTestFhirServer *self,
       json_builder_end_object (builder);
       json_builder_end_object (builder);
 
-      if (state->include && self->include && reference != NULL && g_str_has_prefix (reference, "Medication/"))
+      if (state->include && g_strcmp0 (self->include, state->resource_type) == 0 && reference != NULL && g_str_has_prefix (reference, "Medication/"))
         g_hash_table_add (included, (gpointer) (reference + strlen ("Medication/")));
     }
 
@@ -421,7 +421,7 @@ sv_test_fhir_server_new (void)
   self->counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->log = g_ptr_array_new_with_free_func (g_free);
   self->pages = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) page_state_free);
-  self->include = TRUE;
+  self->include = NULL;
 
   return self;
 }
@@ -441,6 +441,7 @@ sv_test_fhir_server_free (SvTestFhirServer *self)
   soup_server_disconnect (self->server);
   g_object_unref (self->server);
   g_free (self->base_url);
+  g_free (self->include);
   g_hash_table_unref (self->resources);
   g_hash_table_unref (self->tokens);
   g_hash_table_unref (self->token_limits);
@@ -543,11 +544,14 @@ sv_test_fhir_server_expire_token_after (SvTestFhirServer *self,
   g_hash_table_replace (self->token_limits, g_strdup (token), GUINT_TO_POINTER (n_requests));
 }
 
+/* Only searches of @resource_type honour _include, as a server may
+ * support it for some types only. */
 void
 sv_test_fhir_server_set_include (SvTestFhirServer *self,
-                                 gboolean          include)
+                                 const char       *resource_type)
 {
-  self->include = include;
+  g_free (self->include);
+  self->include = g_strdup (resource_type);
 }
 
 void

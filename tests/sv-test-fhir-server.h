@@ -28,7 +28,7 @@ void              sv_test_fhir_server_expire_token_after (SvTestFhirServer  *sel
                                                          const char         *token,
                                                          guint               n_requests);
 void              sv_test_fhir_server_set_include       (SvTestFhirServer   *self,
-                                                         gboolean            include);
+                                                         const char         *resource_type);
 void              sv_test_fhir_server_add_fault         (SvTestFhirServer   *self,
                                                          const char         *resource_type,
                                                          guint               status,

@@ -1001,7 +1001,7 @@ search_page_cb (GObject      *object,
       search->result->partial_reason =
         g_strdup_printf (_("Paging stopped after %u pages: the next page is on another server (%s) and was not requested."),
                          search->result->n_pages, host != NULL ? host : _("unknown"));
-      g_message ("%s search stopped: next link on another origin", search->resource_type);
+      g_debug ("%s search stopped: next link on another origin", search->resource_type);
     }
   else if (search->result->n_pages >= MAX_PAGES ||
            g_hash_table_contains (search->visited, next))
