@@ -5,7 +5,6 @@
 
 #include "sv-medication.h"
 
-#include <glib/gi18n.h>
 #include <string.h>
 
 #include "sv-fhir-value.h"

@@ -1922,7 +1922,7 @@ sv_patient_record_to_text (SvPatientRecord *self)
       if (self->last_fetched != NULL)
         {
           /* Translators: strftime format of when the record was read. */
-          g_autofree char *when = g_date_time_format (self->last_fetched, _("%-d %b %Y %H:%M"));
+          g_autofree char *when = g_date_time_format (self->last_fetched, C_("date", "%-d %b %Y %H:%M"));
 
           g_string_append (text, " · ");
           g_string_append_printf (text, _("Fetched: %s"), when);

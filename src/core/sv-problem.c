@@ -5,7 +5,6 @@
 
 #include "sv-problem.h"
 
-#include <glib/gi18n.h>
 
 #include "sv-fhir-value.h"
 
