@@ -37,6 +37,7 @@ struct _SvTestFhirServer
   GHashTable *token_limits;
   GHashTable *token_uses;
   char       *include;
+  gboolean    reject_include;
   GPtrArray  *faults;
   GHashTable *truncated;
   GHashTable *next_overrides;
@@ -352,6 +353,12 @@ handle (SoupServer        *server,
       const char *include = query != NULL ? g_hash_table_lookup (query, "_include") : NULL;
       g_autofree char *truncated_key = NULL;
 
+      if (include != NULL && self->reject_include)
+        {
+          respond_outcome (msg, SOUP_STATUS_BAD_REQUEST, "_include is not supported");
+          return;
+        }
+
       if (key != NULL)
         {
           state = g_hash_table_lookup (self->pages, key);
@@ -552,6 +559,14 @@ sv_test_fhir_server_set_include (SvTestFhirServer *self,
 {
   g_free (self->include);
   self->include = g_strdup (resource_type);
+}
+
+/* Like a strict server without _include: a 400 for any search with it. */
+void
+sv_test_fhir_server_set_reject_include (SvTestFhirServer *self,
+                                        gboolean          reject)
+{
+  self->reject_include = reject;
 }
 
 void

@@ -29,6 +29,8 @@ void              sv_test_fhir_server_expire_token_after (SvTestFhirServer  *sel
                                                          guint               n_requests);
 void              sv_test_fhir_server_set_include       (SvTestFhirServer   *self,
                                                          const char         *resource_type);
+void              sv_test_fhir_server_set_reject_include (SvTestFhirServer *self,
+                                                         gboolean            reject);
 void              sv_test_fhir_server_add_fault         (SvTestFhirServer   *self,
                                                          const char         *resource_type,
                                                          guint               status,

@@ -418,6 +418,27 @@ test_summary (Fixture       *fixture,
 }
 
 static void
+test_include_refused (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* The medication searches are asked again without _include, and the
+   * names then come from one batched read. */
+  sv_test_fhir_server_set_reject_include (fixture->server, TRUE);
+  g_assert_true (load (fixture, "p1", NULL, &error));
+
+  g_assert_cmpint (sv_patient_record_get_section_state (fixture->record, SV_SECTION_MEDICATIONS), ==,
+                   SV_SECTION_STATE_OK);
+  g_assert_cmpuint (sv_patient_record_get_section_count (fixture->record, SV_SECTION_MEDICATIONS), ==, 10);
+  g_assert_cmpuint (sv_test_fhir_server_count (fixture->server, "MedicationRequest"), ==, 2);
+  g_assert_cmpuint (sv_test_fhir_server_count (fixture->server, "MedicationStatement"), ==, 2);
+  g_assert_cmpuint (sv_test_fhir_server_count (fixture->server, "Medication"), ==, 1);
+  g_assert_cmpstr (sv_medication_get_display (medication (fixture, "mr-included")), ==, "Included drug");
+  g_assert_cmpstr (sv_medication_get_display (medication (fixture, "ms-active")), ==, "Salbutamol inhaler");
+}
+
+static void
 test_error_in_one_section (Fixture       *fixture,
                            gconstpointer  data)
 {
@@ -625,6 +646,7 @@ main (int   argc,
   ADD ("/fhir-record/problem-rules", test_problem_rules);
   ADD ("/fhir-record/medication-rules", test_medication_rules);
   ADD ("/fhir-record/summary", test_summary);
+  ADD ("/fhir-record/include-refused", test_include_refused);
   ADD ("/fhir-record/error-in-one-section", test_error_in_one_section);
   ADD ("/fhir-record/403-not-permitted", test_403_not_permitted);
   ADD ("/fhir-record/scope-not-granted", test_scope_not_granted);

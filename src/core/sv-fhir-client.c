@@ -614,6 +614,11 @@ fetch_parsed_cb (GObject      *object,
   else if (status == HTTP_TOO_MANY_REQUESTS || status == SOUP_STATUS_SERVICE_UNAVAILABLE)
     g_task_return_new_error (task, SV_ERROR, SV_ERROR_NETWORK,
                              _("The FHIR server is busy (%u: %s). Try again later."), status, outcome);
+  else if (status == SOUP_STATUS_BAD_REQUEST)
+    /* The server did not take the request as asked: a caller may ask
+     * differently (without an optional parameter, say). */
+    g_task_return_new_error (task, SV_ERROR, SV_ERROR_PROTOCOL,
+                             _("The FHIR server did not accept the request (%u): %s"), status, outcome);
   else
     g_task_return_new_error (task, SV_ERROR, SV_ERROR_NETWORK,
                              _("The FHIR server reported an error (%u): %s"), status, outcome);

@@ -915,9 +915,14 @@ medication_searches_complete (GTask *task)
 
 typedef struct
 {
-  GTask *task;
-  Res    res;
+  GTask    *task;
+  Res       res;
+  gboolean  include;
 } SearchOp;
+
+static void start_search (GTask    *task,
+                          Res       res,
+                          gboolean  include);
 
 static void
 search_cb (GObject      *object,
@@ -927,6 +932,7 @@ search_cb (GObject      *object,
   SearchOp *op = user_data;
   g_autoptr(GTask) task = op->task;
   Res res = op->res;
+  gboolean include = op->include;
   Load *load = g_task_get_task_data (task);
   SvPatientRecord *self = load->record;
   g_autoptr(GError) error = NULL;
@@ -936,6 +942,16 @@ search_cb (GObject      *object,
 
   if (g_cancellable_is_cancelled (load->cancellable))
     {
+      load_step_done (task);
+      return;
+    }
+
+  /* _include is optional: a server that refuses it is asked again
+   * without, and the names are then read in batches. */
+  if (found == NULL && include && g_error_matches (error, SV_ERROR, SV_ERROR_PROTOCOL))
+    {
+      g_debug ("%s search with _include failed, asking without: %s", res_types[res], error->message);
+      start_search (task, res, FALSE);
       load_step_done (task);
       return;
     }
@@ -958,8 +974,9 @@ search_cb (GObject      *object,
 }
 
 static void
-start_search (GTask *task,
-              Res    res)
+start_search (GTask    *task,
+              Res       res,
+              gboolean  include)
 {
   Load *load = g_task_get_task_data (task);
   g_autofree char *subject = g_strconcat ("Patient/", load->patient_id, NULL);
@@ -968,19 +985,15 @@ start_search (GTask *task,
 
   /* Asking the server to include the referenced Medications saves the
    * batched reads when it supports _include. */
-  if (res == RES_REQUEST)
+  if (include && res != RES_CONDITION)
     {
       params[4] = "_include";
-      params[5] = "MedicationRequest:medication";
-    }
-  else if (res == RES_STATEMENT)
-    {
-      params[4] = "_include";
-      params[5] = "MedicationStatement:medication";
+      params[5] = res == RES_REQUEST ? "MedicationRequest:medication" : "MedicationStatement:medication";
     }
 
   op->task = g_object_ref (task);
   op->res = res;
+  op->include = params[4] != NULL;
   load->pending++;
   sv_fhir_client_search_async (load->client, res_types[res], params, load->cancellable, search_cb, op);
 }
@@ -1021,7 +1034,7 @@ patient_read_cb (GObject      *object,
 
   for (Res res = 0; res < N_RES; res++)
     if (self->resources[res].state == SV_SECTION_STATE_LOADING)
-      start_search (task, res);
+      start_search (task, res, TRUE);
 
   if (load->medication_searches == 0)
     medication_searches_complete (task);
