@@ -1034,8 +1034,17 @@ search_page (GTask      *task,
 {
   SvFhirClient *self = g_task_get_source_object (task);
   Search *search = g_task_get_task_data (task);
-  g_autoptr(GUri) uri = g_uri_parse_relative (self->base_uri, url, G_URI_FLAGS_ENCODED, NULL);
-  g_autofree char *absolute = uri != NULL ? g_uri_to_string (uri) : g_strdup (url);
+  g_autoptr(GUri) uri = NULL;
+  g_autofree char *absolute = NULL;
+
+  /* An absolute link is used byte for byte; a relative one is taken
+   * against the base. */
+  if (g_uri_is_valid (url, G_URI_FLAGS_ENCODED, NULL))
+    absolute = g_strdup (url);
+  else if ((uri = g_uri_parse_relative (self->base_uri, url, G_URI_FLAGS_ENCODED, NULL)) != NULL)
+    absolute = g_uri_to_string (uri);
+  else
+    absolute = g_strdup (url);
 
   g_hash_table_add (search->visited, g_strdup (url));
   fetch_json_async (self, absolute, g_task_get_cancellable (task), search_page_cb, task);

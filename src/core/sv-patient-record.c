@@ -690,50 +690,101 @@ link_reasons (SvPatientRecord *self)
     }
 }
 
-static void
-conditions_done (GTask              *task,
-                 SvFhirSearchResult *result)
+/* Rows are made and sorted in a worker: for thousands of entries that is
+ * the longest step of a load, and the main loop must not stall. The worker
+ * owns the search result until it returns; nothing else touches it. */
+typedef struct
 {
-  Load *load = g_task_get_task_data (task);
-  SvPatientRecord *self = load->record;
-  g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GPtrArray) diagnoses = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GPtrArray) skipped = g_ptr_array_new_with_free_func (g_free);
+  Res                 res;
+  SvFhirSearchResult *result;
+  GPtrArray          *problems;
+  GPtrArray          *diagnoses;
+  GPtrArray          *medications;
+  GPtrArray          *skipped;
+} Built;
 
-  add_invalid (skipped, result);
+static void
+built_free (Built *built)
+{
+  sv_fhir_search_result_free (built->result);
+  g_ptr_array_unref (built->problems);
+  g_ptr_array_unref (built->diagnoses);
+  g_ptr_array_unref (built->medications);
+  g_ptr_array_unref (built->skipped);
+  g_free (built);
+}
+
+static void
+build_rows_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  Built *built = task_data;
+  SvFhirSearchResult *result = built->result;
+
+  add_invalid (built->skipped, result);
   for (guint i = 0; i < result->matches->len; i++)
     {
       JsonObject *resource = g_ptr_array_index (result->matches, i);
       g_autoptr(GError) error = NULL;
-      g_autoptr(SvProblem) row = sv_problem_new_from_json (resource, &error);
 
-      if (row == NULL)
+      if (built->res == RES_CONDITION)
         {
-          g_ptr_array_add (skipped, describe_skipped (resource, "Condition", error));
-          continue;
+          g_autoptr(SvProblem) row = sv_problem_new_from_json (resource, &error);
+
+          if (row == NULL)
+            g_ptr_array_add (built->skipped, describe_skipped (resource, "Condition", error));
+          else if (sv_problem_get_entered_in_error (row))
+            continue;
+          else if (sv_problem_get_category (row) == SV_PROBLEM_CATEGORY_ENCOUNTER_DIAGNOSIS)
+            g_ptr_array_add (built->diagnoses, g_steal_pointer (&row));
+          else
+            g_ptr_array_add (built->problems, g_steal_pointer (&row));
         }
-
-      if (sv_problem_get_entered_in_error (row))
-        continue;
-
-      g_hash_table_replace (self->problem_index, (gpointer) sv_problem_get_id (row), row);
-      if (sv_problem_get_category (row) == SV_PROBLEM_CATEGORY_ENCOUNTER_DIAGNOSIS)
-        g_ptr_array_add (diagnoses, g_steal_pointer (&row));
       else
-        g_ptr_array_add (problems, g_steal_pointer (&row));
+        {
+          g_autoptr(SvMedication) row = sv_medication_new_from_json (resource, &error);
+
+          if (row == NULL)
+            g_ptr_array_add (built->skipped, describe_skipped (resource, res_types[built->res], error));
+          else if (!sv_medication_get_entered_in_error (row))
+            g_ptr_array_add (built->medications, g_steal_pointer (&row));
+        }
     }
 
-  g_ptr_array_sort (problems, compare_problems);
-  g_ptr_array_sort (diagnoses, compare_problems);
+  g_ptr_array_sort (built->problems, compare_problems);
+  g_ptr_array_sort (built->diagnoses, compare_problems);
+  g_ptr_array_sort (built->medications, compare_medications);
+
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+conditions_done (GTask *task,
+                 Built *built)
+{
+  Load *load = g_task_get_task_data (task);
+  SvPatientRecord *self = load->record;
+  GPtrArray *lists[] = { built->problems, built->diagnoses };
+
+  for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
+    for (guint i = 0; i < lists[l]->len; i++)
+      {
+        SvProblem *row = g_ptr_array_index (lists[l], i);
+
+        g_hash_table_replace (self->problem_index, (gpointer) sv_problem_get_id (row), row);
+      }
 
   /* One splice per model: the view sees a single items-changed. */
   g_list_store_splice (self->problems, 0, g_list_model_get_n_items (G_LIST_MODEL (self->problems)),
-                       problems->pdata, problems->len);
+                       built->problems->pdata, built->problems->len);
   g_list_store_splice (self->encounter_diagnoses, 0,
                        g_list_model_get_n_items (G_LIST_MODEL (self->encounter_diagnoses)),
-                       diagnoses->pdata, diagnoses->len);
+                       built->diagnoses->pdata, built->diagnoses->len);
 
-  finish_resource (self, RES_CONDITION, result, skipped, problems->len + diagnoses->len);
+  finish_resource (self, RES_CONDITION, built->result, built->skipped,
+                   built->problems->len + built->diagnoses->len);
   link_reasons (self);
 }
 
@@ -858,42 +909,22 @@ resolve_medications (GTask *task)
 }
 
 static void
-medications_done (GTask              *task,
-                  Res                 res,
-                  SvFhirSearchResult *result)
+medications_done (GTask *task,
+                  Built *built)
 {
   Load *load = g_task_get_task_data (task);
   SvPatientRecord *self = load->record;
-  g_autoptr(GPtrArray) skipped = g_ptr_array_new_with_free_func (g_free);
-  guint count = 0;
   GHashTableIter iter;
   gpointer key, value;
 
-  add_invalid (skipped, result);
-  for (guint i = 0; i < result->matches->len; i++)
-    {
-      JsonObject *resource = g_ptr_array_index (result->matches, i);
-      g_autoptr(GError) error = NULL;
-      g_autoptr(SvMedication) row = sv_medication_new_from_json (resource, &error);
+  for (guint i = 0; i < built->medications->len; i++)
+    g_ptr_array_add (load->medication_rows, g_object_ref (g_ptr_array_index (built->medications, i)));
 
-      if (row == NULL)
-        {
-          g_ptr_array_add (skipped, describe_skipped (resource, res_types[res], error));
-          continue;
-        }
-
-      if (sv_medication_get_entered_in_error (row))
-        continue;
-
-      g_ptr_array_add (load->medication_rows, g_steal_pointer (&row));
-      count++;
-    }
-
-  g_hash_table_iter_init (&iter, result->included);
+  g_hash_table_iter_init (&iter, built->result->included);
   while (g_hash_table_iter_next (&iter, &key, &value))
     g_hash_table_replace (load->included, g_strdup (key), json_object_ref (value));
 
-  finish_resource (self, res, result, skipped, count);
+  finish_resource (self, built->res, built->result, built->skipped, built->medications->len);
 }
 
 static void
@@ -924,6 +955,44 @@ static void start_search (GTask    *task,
                           Res       res,
                           gboolean  include);
 
+/* After a search and its rows: the resource type's state, and once both
+ * medication searches are done, the medication list. */
+static void
+search_finished (GTask *task,
+                 Res    res)
+{
+  Load *load = g_task_get_task_data (task);
+
+  if (res != RES_CONDITION && --load->medication_searches == 0)
+    medication_searches_complete (task);
+
+  update_sections (load->record);
+  load_step_done (task);
+}
+
+static void
+rows_built_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Load *load = g_task_get_task_data (task);
+  Built *built = g_task_get_task_data (G_TASK (result));
+
+  if (g_cancellable_is_cancelled (load->cancellable))
+    {
+      load_step_done (task);
+      return;
+    }
+
+  if (built->res == RES_CONDITION)
+    conditions_done (task, built);
+  else
+    medications_done (task, built);
+
+  search_finished (task, built->res);
+}
+
 static void
 search_cb (GObject      *object,
            GAsyncResult *result,
@@ -934,14 +1003,16 @@ search_cb (GObject      *object,
   Res res = op->res;
   gboolean include = op->include;
   Load *load = g_task_get_task_data (task);
-  SvPatientRecord *self = load->record;
   g_autoptr(GError) error = NULL;
-  g_autoptr(SvFhirSearchResult) found = sv_fhir_client_search_finish (SV_FHIR_CLIENT (object), result, &error);
+  SvFhirSearchResult *found = sv_fhir_client_search_finish (SV_FHIR_CLIENT (object), result, &error);
+  g_autoptr(GTask) build = NULL;
+  Built *built;
 
   g_free (op);
 
   if (g_cancellable_is_cancelled (load->cancellable))
     {
+      sv_fhir_search_result_free (found);
       load_step_done (task);
       return;
     }
@@ -959,18 +1030,23 @@ search_cb (GObject      *object,
   if (found == NULL)
     {
       g_debug ("%s search failed: %s", res_types[res], error->message);
-      fail_resource (self, res, error);
+      fail_resource (load->record, res, error);
+      search_finished (task, res);
+      return;
     }
-  else if (res == RES_CONDITION)
-    conditions_done (task, found);
-  else
-    medications_done (task, res, found);
 
-  if (res != RES_CONDITION && --load->medication_searches == 0)
-    medication_searches_complete (task);
+  built = g_new0 (Built, 1);
+  built->res = res;
+  built->result = found;
+  built->problems = g_ptr_array_new_with_free_func (g_object_unref);
+  built->diagnoses = g_ptr_array_new_with_free_func (g_object_unref);
+  built->medications = g_ptr_array_new_with_free_func (g_object_unref);
+  built->skipped = g_ptr_array_new_with_free_func (g_free);
 
-  update_sections (self);
-  load_step_done (task);
+  build = g_task_new (NULL, load->cancellable, rows_built_cb, g_steal_pointer (&task));
+  g_task_set_source_tag (build, build_rows_thread);
+  g_task_set_task_data (build, built, (GDestroyNotify) built_free);
+  g_task_run_in_thread (build, build_rows_thread);
 }
 
 static void
