@@ -15,6 +15,7 @@ typedef struct
   guint  times;
   char  *retry_after;
   char  *body;
+  char  *location;
 } Fault;
 
 typedef struct
@@ -55,6 +56,7 @@ fault_free (Fault *fault)
   g_free (fault->resource_type);
   g_free (fault->retry_after);
   g_free (fault->body);
+  g_free (fault->location);
   g_free (fault);
 }
 
@@ -320,6 +322,9 @@ handle (SoupServer        *server,
         continue;
 
       fault->times--;
+      if (fault->location != NULL)
+        soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                      "Location", fault->location);
       if (fault->retry_after != NULL)
         soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                       "Retry-After", fault->retry_after);
@@ -559,6 +564,22 @@ sv_test_fhir_server_set_include (SvTestFhirServer *self,
 {
   g_free (self->include);
   self->include = g_strdup (resource_type);
+}
+
+/* The next @times requests for @resource_type are redirected to @location. */
+void
+sv_test_fhir_server_add_redirect (SvTestFhirServer *self,
+                                  const char       *resource_type,
+                                  guint             times,
+                                  const char       *location)
+{
+  Fault *fault = g_new0 (Fault, 1);
+
+  fault->resource_type = g_strdup (resource_type);
+  fault->status = SOUP_STATUS_FOUND;
+  fault->times = times;
+  fault->location = g_strdup (location);
+  g_ptr_array_add (self->faults, fault);
 }
 
 /* Like a strict server without _include: a 400 for any search with it. */

@@ -37,6 +37,10 @@ void              sv_test_fhir_server_add_fault         (SvTestFhirServer   *sel
                                                          guint               times,
                                                          const char         *retry_after,
                                                          const char         *body);
+void              sv_test_fhir_server_add_redirect      (SvTestFhirServer   *self,
+                                                         const char         *resource_type,
+                                                         guint               times,
+                                                         const char         *location);
 void              sv_test_fhir_server_set_truncated     (SvTestFhirServer   *self,
                                                          const char         *resource_type,
                                                          guint               page);

@@ -173,6 +173,36 @@ test_foreign_next_link (Fixture       *fixture,
 }
 
 static void
+test_redirects (Fixture       *fixture,
+                gconstpointer  data)
+{
+  SvTestFhirServer *foreign = sv_test_fhir_server_new ();
+  g_autofree char *elsewhere = g_strconcat (sv_test_fhir_server_get_base_url (foreign), "Condition", NULL);
+  g_autofree char *same = g_strconcat (sv_test_fhir_server_get_base_url (fixture->server),
+                                       "Condition?subject=Patient/p1", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SvFhirSearchResult) result = NULL;
+
+  add_conditions (fixture->server, "p1", 5);
+
+  /* On the same origin a redirect is followed, with the token. */
+  sv_test_fhir_server_add_redirect (fixture->server, "Condition", 1, same);
+  result = search_conditions (fixture, &error);
+  g_assert_no_error (error);
+  assert_all_once (result, "p1-", 5);
+  g_assert_cmpuint (sv_test_fhir_server_count (fixture->server, "Condition"), ==, 2);
+  g_clear_pointer (&result, sv_fhir_search_result_free);
+
+  /* To another origin it is not, and that server receives nothing. */
+  sv_test_fhir_server_add_redirect (fixture->server, "Condition", 1, elsewhere);
+  result = search_conditions (fixture, &error);
+  g_assert_null (result);
+  g_assert_error (error, SV_ERROR, SV_ERROR_PROTOCOL);
+  g_assert_cmpuint (sv_test_fhir_server_count_all (foreign), ==, 0);
+  sv_test_fhir_server_free (foreign);
+}
+
+static void
 test_retry_after_seconds (Fixture       *fixture,
                           gconstpointer  data)
 {
@@ -512,6 +542,7 @@ main (int   argc,
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/fhir-client/paging", test_paging);
   ADD ("/fhir-client/foreign-next-link", test_foreign_next_link);
+  ADD ("/fhir-client/redirects", test_redirects);
   ADD ("/fhir-client/429-retry-after-seconds", test_retry_after_seconds);
   ADD ("/fhir-client/429-retry-after-date-then-503", test_retry_after_date_then_503);
   ADD ("/fhir-client/503-gives-up", test_503_gives_up);
