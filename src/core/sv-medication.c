@@ -441,6 +441,12 @@ sv_medication_new_from_json (JsonObject  *resource,
   return g_steal_pointer (&self);
 }
 
+/**
+ * sv_medication_get_id:
+ * @self: a #SvMedication
+ *
+ * Returns: the resource's id
+ */
 const char *
 sv_medication_get_id (SvMedication *self)
 {
@@ -448,6 +454,12 @@ sv_medication_get_id (SvMedication *self)
   return member_string (self->resource, "id");
 }
 
+/**
+ * sv_medication_get_resource_type:
+ * @self: a #SvMedication
+ *
+ * Returns: "MedicationStatement" or "MedicationRequest"
+ */
 const char *
 sv_medication_get_resource_type (SvMedication *self)
 {
@@ -469,6 +481,12 @@ sv_medication_get_source (SvMedication *self)
   return self->ordered ? "ordered" : "reported";
 }
 
+/**
+ * sv_medication_get_display:
+ * @self: a #SvMedication
+ *
+ * Returns: the medication's name, never %NULL
+ */
 const char *
 sv_medication_get_display (SvMedication *self)
 {
@@ -489,6 +507,12 @@ sv_medication_get_codings (SvMedication *self)
   return self->codings;
 }
 
+/**
+ * sv_medication_get_status:
+ * @self: a #SvMedication
+ *
+ * Returns: (nullable): the status code
+ */
 const char *
 sv_medication_get_status (SvMedication *self)
 {
@@ -496,6 +520,12 @@ sv_medication_get_status (SvMedication *self)
   return self->status;
 }
 
+/**
+ * sv_medication_get_group:
+ * @self: a #SvMedication
+ *
+ * Returns: the group the row is listed under
+ */
 SvMedicationGroup
 sv_medication_get_group (SvMedication *self)
 {
@@ -503,6 +533,12 @@ sv_medication_get_group (SvMedication *self)
   return self->group;
 }
 
+/**
+ * sv_medication_get_not_taken:
+ * @self: a #SvMedication
+ *
+ * Returns: whether the medication is not taken (or ordered not to be)
+ */
 gboolean
 sv_medication_get_not_taken (SvMedication *self)
 {
@@ -510,6 +546,12 @@ sv_medication_get_not_taken (SvMedication *self)
   return self->not_taken;
 }
 
+/**
+ * sv_medication_get_entered_in_error:
+ * @self: a #SvMedication
+ *
+ * Returns: whether the row must be hidden
+ */
 gboolean
 sv_medication_get_entered_in_error (SvMedication *self)
 {
@@ -517,6 +559,12 @@ sv_medication_get_entered_in_error (SvMedication *self)
   return g_strcmp0 (self->status, "entered-in-error") == 0;
 }
 
+/**
+ * sv_medication_get_dosage_text:
+ * @self: a #SvMedication
+ *
+ * Returns: (nullable): the first dosage's text, else a summary
+ */
 const char *
 sv_medication_get_dosage_text (SvMedication *self)
 {
@@ -551,6 +599,12 @@ sv_medication_get_start_date (SvMedication *self)
   return self->start_date;
 }
 
+/**
+ * sv_medication_get_reason_text:
+ * @self: a #SvMedication
+ *
+ * Returns: (nullable): what the medication is for
+ */
 const char *
 sv_medication_get_reason_text (SvMedication *self)
 {
@@ -598,6 +652,12 @@ sv_medication_get_medication_url (SvMedication *self)
   return self->medication_url;
 }
 
+/**
+ * sv_medication_get_notes:
+ * @self: a #SvMedication
+ *
+ * Returns: (nullable): the notes' texts, one per line
+ */
 const char *
 sv_medication_get_notes (SvMedication *self)
 {

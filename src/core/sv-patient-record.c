@@ -1240,6 +1240,12 @@ sv_patient_record_get_patient (SvPatientRecord *self)
   return self->patient;
 }
 
+/**
+ * sv_patient_record_get_patient_id:
+ * @self: a #SvPatientRecord
+ *
+ * Returns: (nullable): the id of the patient loaded or loading
+ */
 const char *
 sv_patient_record_get_patient_id (SvPatientRecord *self)
 {
@@ -1312,6 +1318,12 @@ sv_patient_record_get_mrn (SvPatientRecord *self)
   return self->mrn;
 }
 
+/**
+ * sv_patient_record_get_mrn_label:
+ * @self: a #SvPatientRecord
+ *
+ * Returns: (nullable): the MRN's type text, e.g. "Medical Record Number"
+ */
 const char *
 sv_patient_record_get_mrn_label (SvPatientRecord *self)
 {
@@ -1319,6 +1331,12 @@ sv_patient_record_get_mrn_label (SvPatientRecord *self)
   return self->mrn_label;
 }
 
+/**
+ * sv_patient_record_get_deceased:
+ * @self: a #SvPatientRecord
+ *
+ * Returns: whether the patient is recorded as deceased
+ */
 gboolean
 sv_patient_record_get_deceased (SvPatientRecord *self)
 {
@@ -1365,6 +1383,12 @@ sv_patient_record_get_last_fetched (SvPatientRecord *self)
   return self->last_fetched;
 }
 
+/**
+ * sv_patient_record_get_loading:
+ * @self: a #SvPatientRecord
+ *
+ * Returns: whether a load is in flight
+ */
 gboolean
 sv_patient_record_get_loading (SvPatientRecord *self)
 {
@@ -1447,6 +1471,13 @@ sv_patient_record_find_problem (SvPatientRecord *self,
   return g_hash_table_lookup (self->problem_index, condition_id);
 }
 
+/**
+ * sv_patient_record_get_section_state:
+ * @self: a #SvPatientRecord
+ * @section: a #SvSection
+ *
+ * Returns: the state of @section
+ */
 SvSectionState
 sv_patient_record_get_section_state (SvPatientRecord *self,
                                      SvSection        section)

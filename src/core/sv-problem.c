@@ -370,6 +370,12 @@ sv_problem_new_from_json (JsonObject  *condition,
   return g_steal_pointer (&self);
 }
 
+/**
+ * sv_problem_get_id:
+ * @self: a #SvProblem
+ *
+ * Returns: the Condition's id
+ */
 const char *
 sv_problem_get_id (SvProblem *self)
 {
@@ -377,6 +383,12 @@ sv_problem_get_id (SvProblem *self)
   return member_string (self->resource, "id");
 }
 
+/**
+ * sv_problem_get_resource_type:
+ * @self: a #SvProblem
+ *
+ * Returns: "Condition"
+ */
 const char *
 sv_problem_get_resource_type (SvProblem *self)
 {
@@ -384,6 +396,12 @@ sv_problem_get_resource_type (SvProblem *self)
   return "Condition";
 }
 
+/**
+ * sv_problem_get_display:
+ * @self: a #SvProblem
+ *
+ * Returns: the name by the CodeableConcept rules, never %NULL
+ */
 const char *
 sv_problem_get_display (SvProblem *self)
 {
@@ -404,6 +422,12 @@ sv_problem_get_codings (SvProblem *self)
   return self->codings;
 }
 
+/**
+ * sv_problem_get_clinical_status:
+ * @self: a #SvProblem
+ *
+ * Returns: (nullable): the clinicalStatus code, %NULL when absent
+ */
 const char *
 sv_problem_get_clinical_status (SvProblem *self)
 {
@@ -411,6 +435,12 @@ sv_problem_get_clinical_status (SvProblem *self)
   return self->clinical_status;
 }
 
+/**
+ * sv_problem_get_verification_status:
+ * @self: a #SvProblem
+ *
+ * Returns: (nullable): the verificationStatus code
+ */
 const char *
 sv_problem_get_verification_status (SvProblem *self)
 {
@@ -418,6 +448,12 @@ sv_problem_get_verification_status (SvProblem *self)
   return self->verification_status;
 }
 
+/**
+ * sv_problem_get_group:
+ * @self: a #SvProblem
+ *
+ * Returns: the group the row is listed under
+ */
 SvProblemGroup
 sv_problem_get_group (SvProblem *self)
 {
@@ -425,6 +461,12 @@ sv_problem_get_group (SvProblem *self)
   return self->group;
 }
 
+/**
+ * sv_problem_get_category:
+ * @self: a #SvProblem
+ *
+ * Returns: whether the row is on the problem list or an encounter diagnosis
+ */
 SvProblemCategory
 sv_problem_get_category (SvProblem *self)
 {
@@ -445,6 +487,12 @@ sv_problem_get_category_code (SvProblem *self)
   return g_enum_get_value (g_type_class_peek (SV_TYPE_PROBLEM_CATEGORY), self->category)->value_nick;
 }
 
+/**
+ * sv_problem_get_onset_text:
+ * @self: a #SvProblem
+ *
+ * Returns: (nullable): onset[x] for people, whatever its type
+ */
 const char *
 sv_problem_get_onset_text (SvProblem *self)
 {
@@ -452,6 +500,12 @@ sv_problem_get_onset_text (SvProblem *self)
   return self->onset_text;
 }
 
+/**
+ * sv_problem_get_abatement_text:
+ * @self: a #SvProblem
+ *
+ * Returns: (nullable): abatement[x] for people
+ */
 const char *
 sv_problem_get_abatement_text (SvProblem *self)
 {
@@ -459,6 +513,12 @@ sv_problem_get_abatement_text (SvProblem *self)
   return self->abatement_text;
 }
 
+/**
+ * sv_problem_get_recorded_text:
+ * @self: a #SvProblem
+ *
+ * Returns: (nullable): the recordedDate for people
+ */
 const char *
 sv_problem_get_recorded_text (SvProblem *self)
 {
@@ -561,6 +621,12 @@ sv_problem_get_confidence (SvProblem *self)
   return self->confidence;
 }
 
+/**
+ * sv_problem_get_notes:
+ * @self: a #SvProblem
+ *
+ * Returns: (nullable): the notes' texts, one per line
+ */
 const char *
 sv_problem_get_notes (SvProblem *self)
 {
