@@ -399,8 +399,9 @@ handle (SoupServer        *server,
     }
 }
 
+/* With @certificate, the server speaks https only. */
 SvTestFhirServer *
-sv_test_fhir_server_new (void)
+sv_test_fhir_server_new_tls (GTlsCertificate *certificate)
 {
   SvTestFhirServer *self = g_new0 (SvTestFhirServer, 1);
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
@@ -409,9 +410,9 @@ sv_test_fhir_server_new (void)
   g_autoptr(GSList) uris = NULL;
   g_autofree char *origin = NULL;
 
-  self->server = soup_server_new (NULL, NULL);
+  self->server = soup_server_new ("tls-certificate", certificate, NULL);
   soup_server_add_handler (self->server, NULL, handle, self, NULL);
-  soup_server_listen (self->server, address, 0, &error);
+  soup_server_listen (self->server, address, certificate != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0, &error);
   g_assert_no_error (error);
 
   uris = soup_server_get_uris (self->server);
@@ -436,6 +437,12 @@ sv_test_fhir_server_new (void)
   self->include = NULL;
 
   return self;
+}
+
+SvTestFhirServer *
+sv_test_fhir_server_new (void)
+{
+  return sv_test_fhir_server_new_tls (NULL);
 }
 
 static void

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
@@ -11,6 +12,7 @@ G_BEGIN_DECLS
 typedef struct _SvTestFhirServer SvTestFhirServer;
 
 SvTestFhirServer *sv_test_fhir_server_new               (void);
+SvTestFhirServer *sv_test_fhir_server_new_tls           (GTlsCertificate    *certificate);
 void              sv_test_fhir_server_free              (SvTestFhirServer   *self);
 const char       *sv_test_fhir_server_get_base_url      (SvTestFhirServer   *self);
 void              sv_test_fhir_server_add_json          (SvTestFhirServer   *self,
