@@ -66,14 +66,6 @@ store_result_cb (GObject      *object,
 }
 
 static void
-store_result_cb_plain (GObject      *object,
-                       GAsyncResult *result,
-                       gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static void
 wait_result (Fixture *fixture)
 {
   guint timeout = g_timeout_add_seconds (30, timeout_cb, NULL);
@@ -519,42 +511,6 @@ test_base_urls (void)
 }
 
 static void
-test_tls_verified (void)
-{
-  const char *tokens[] = { "token-1", NULL };
-  g_autofree char *pem = g_test_build_filename (G_TEST_DIST, "fhir-data", "self-signed-test-only.pem", NULL);
-  g_autoptr(GTlsCertificate) certificate = NULL;
-  g_autoptr(SvStaticBearer) bearer = sv_static_bearer_new (tokens);
-  g_autoptr(SvFhirClient) client = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  SvTestFhirServer *server;
-  guint timeout;
-
-  certificate = g_tls_certificate_new_from_file (pem, &error);
-  g_assert_no_error (error);
-  server = sv_test_fhir_server_new_tls (certificate);
-  sv_test_fhir_server_add_json (server, "{\"resourceType\":\"Patient\",\"id\":\"p1\"}");
-  g_assert_true (g_str_has_prefix (sv_test_fhir_server_get_base_url (server), "https://127.0.0.1:"));
-
-  client = sv_fhir_client_new (sv_test_fhir_server_get_base_url (server), SV_BEARER_SOURCE (bearer), &error);
-  g_assert_no_error (error);
-
-  /* A certificate nobody vouches for is refused before any request is
-   * sent: the server never sees the token. */
-  sv_fhir_client_read_async (client, "Patient", "p1", NULL, store_result_cb_plain, &result);
-  timeout = g_timeout_add_seconds (30, timeout_cb, NULL);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (timeout);
-  g_assert_null (sv_fhir_client_read_finish (client, result, &error));
-  g_assert_error (error, SV_ERROR, SV_ERROR_NETWORK);
-  g_assert_cmpuint (sv_test_fhir_server_count_all (server), ==, 0);
-
-  sv_test_fhir_server_free (server);
-}
-
-static void
 test_scopes (void)
 {
   g_assert_true (sv_scope_allows (NULL, "Condition", SV_SCOPE_ACCESS_SEARCH));
@@ -583,7 +539,6 @@ main (int   argc,
 
   g_test_add_func ("/fhir-client/base-urls", test_base_urls);
   g_test_add_func ("/fhir-client/scopes", test_scopes);
-  g_test_add_func ("/fhir-client/tls-verified", test_tls_verified);
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/fhir-client/paging", test_paging);
   ADD ("/fhir-client/foreign-next-link", test_foreign_next_link);
