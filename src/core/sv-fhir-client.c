@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sv-error.h"
+#include "sv-fhir-value.h"
 
 /* A FHIR REST client for the few interactions the viewer needs: read, search
  * with paging, and batched reads by _id. It holds to ../shared/docs/HEALTHLAKE.md
@@ -81,48 +82,6 @@ search_result_new (void)
                                             (GDestroyNotify) json_object_unref);
   result->invalid = g_ptr_array_new_with_free_func (g_free);
   return result;
-}
-
-static const char *
-member_string (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node;
-
-  if (object == NULL || !json_object_has_member (object, name))
-    return NULL;
-
-  node = json_object_get_member (object, name);
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
-
-static JsonArray *
-member_array (JsonObject *object,
-              const char *name)
-{
-  JsonNode *node;
-
-  if (object == NULL || !json_object_has_member (object, name))
-    return NULL;
-
-  node = json_object_get_member (object, name);
-  return JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-}
-
-static JsonObject *
-member_object (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node;
-
-  if (object == NULL || !json_object_has_member (object, name))
-    return NULL;
-
-  node = json_object_get_member (object, name);
-  return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 }
 
 static int
@@ -495,16 +454,16 @@ outcome_text (JsonNode *root)
     return NULL;
 
   outcome = json_node_get_object (root);
-  if (g_strcmp0 (member_string (outcome, "resourceType"), "OperationOutcome") != 0)
+  if (g_strcmp0 (sv_fhir_member_string (outcome, "resourceType"), "OperationOutcome") != 0)
     return NULL;
 
-  issues = member_array (outcome, "issue");
+  issues = sv_fhir_member_array (outcome, "issue");
   for (guint i = 0; issues != NULL && i < json_array_get_length (issues); i++)
     {
       JsonNode *node = json_array_get_element (issues, i);
       JsonObject *issue = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-      const char *diagnostics = member_string (issue, "diagnostics");
-      const char *details = member_string (member_object (issue, "details"), "text");
+      const char *diagnostics = sv_fhir_member_string (issue, "diagnostics");
+      const char *details = sv_fhir_member_string (sv_fhir_member_object (issue, "details"), "text");
       const char *line = diagnostics != NULL && *diagnostics != '\0' ? diagnostics : details;
 
       if (line == NULL || *line == '\0')
@@ -818,7 +777,7 @@ read_fetched_cb (GObject      *object,
     }
 
   resource = json_node_get_object (root);
-  if (g_strcmp0 (member_string (resource, "resourceType"), resource_type) != 0)
+  if (g_strcmp0 (sv_fhir_member_string (resource, "resourceType"), resource_type) != 0)
     {
       g_task_return_new_error (task, SV_ERROR, SV_ERROR_PROTOCOL,
                                _("The FHIR server sent something other than the %s asked for."),
@@ -905,17 +864,17 @@ static void
 search_take_bundle (Search     *search,
                     JsonObject *bundle)
 {
-  JsonArray *entries = member_array (bundle, "entry");
+  JsonArray *entries = sv_fhir_member_array (bundle, "entry");
   guint n = entries != NULL ? json_array_get_length (entries) : 0;
 
   for (guint i = 0; i < n; i++)
     {
       JsonNode *node = json_array_get_element (entries, i);
       JsonObject *entry = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-      JsonObject *resource = member_object (entry, "resource");
-      const char *mode = member_string (member_object (entry, "search"), "mode");
-      const char *type = member_string (resource, "resourceType");
-      const char *id = member_string (resource, "id");
+      JsonObject *resource = sv_fhir_member_object (entry, "resource");
+      const char *mode = sv_fhir_member_string (sv_fhir_member_object (entry, "search"), "mode");
+      const char *type = sv_fhir_member_string (resource, "resourceType");
+      const char *id = sv_fhir_member_string (resource, "id");
 
       if (resource == NULL)
         {
@@ -943,7 +902,7 @@ search_take_bundle (Search     *search,
 static const char *
 bundle_next_link (JsonObject *bundle)
 {
-  JsonArray *links = member_array (bundle, "link");
+  JsonArray *links = sv_fhir_member_array (bundle, "link");
   guint n = links != NULL ? json_array_get_length (links) : 0;
 
   for (guint i = 0; i < n; i++)
@@ -951,8 +910,8 @@ bundle_next_link (JsonObject *bundle)
       JsonNode *node = json_array_get_element (links, i);
       JsonObject *link = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 
-      if (g_strcmp0 (member_string (link, "relation"), "next") == 0)
-        return member_string (link, "url");
+      if (g_strcmp0 (sv_fhir_member_string (link, "relation"), "next") == 0)
+        return sv_fhir_member_string (link, "url");
     }
 
   return NULL;
@@ -979,7 +938,7 @@ search_page_cb (GObject      *object,
     }
 
   bundle = json_node_get_object (root);
-  if (g_strcmp0 (member_string (bundle, "resourceType"), "Bundle") != 0)
+  if (g_strcmp0 (sv_fhir_member_string (bundle, "resourceType"), "Bundle") != 0)
     {
       g_task_return_new_error (task, SV_ERROR, SV_ERROR_PROTOCOL, "%s",
                                _("The FHIR server answered a search with something other than a Bundle."));
@@ -1155,7 +1114,7 @@ resolve_batch_cb (GObject      *object,
   for (guint i = 0; i < found->matches->len; i++)
     {
       JsonObject *resource = g_ptr_array_index (found->matches, i);
-      const char *id = member_string (resource, "id");
+      const char *id = sv_fhir_member_string (resource, "id");
 
       if (id == NULL)
         continue;

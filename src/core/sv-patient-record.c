@@ -111,22 +111,6 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-static const char *
-member_string (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node;
-
-  if (object == NULL || !json_object_has_member (object, name))
-    return NULL;
-
-  node = json_object_get_member (object, name);
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
-
 static void
 section_set (Section        *section,
              SvSectionState  state,
@@ -394,7 +378,7 @@ set_string (SvPatientRecord *self,
 static char *
 gender_text (JsonObject *patient)
 {
-  const char *gender = member_string (patient, "gender");
+  const char *gender = sv_fhir_member_string (patient, "gender");
   g_autofree char *reason = NULL;
 
   if (g_strcmp0 (gender, "male") == 0)
@@ -419,7 +403,7 @@ set_patient (SvPatientRecord *self,
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autofree char *label = NULL;
   char *mrn;
-  const char *deceased_date = member_string (patient, "deceasedDateTime");
+  const char *deceased_date = sv_fhir_member_string (patient, "deceasedDateTime");
   JsonNode *deceased = json_object_has_member (patient, "deceasedBoolean")
                        ? json_object_get_member (patient, "deceasedBoolean") : NULL;
   int age;
@@ -435,7 +419,7 @@ set_patient (SvPatientRecord *self,
   set_string (self, &self->mrn_label, g_steal_pointer (&label), PROP_MRN_LABEL);
   set_string (self, &self->deceased_text, sv_fhir_date_format (deceased_date), PROP_DECEASED_TEXT);
 
-  age = sv_fhir_age_in_years (member_string (patient, "birthDate"), now);
+  age = sv_fhir_age_in_years (sv_fhir_member_string (patient, "birthDate"), now);
   if (deceased_date != NULL || (deceased != NULL && JSON_NODE_HOLDS_VALUE (deceased) &&
                                 json_node_get_value_type (deceased) == G_TYPE_BOOLEAN &&
                                 json_node_get_boolean (deceased)))
@@ -448,7 +432,7 @@ set_patient (SvPatientRecord *self,
 
           if (death == NULL && sv_fhir_date_parse (deceased_date, &year, &month, &day) >= SV_DATE_PRECISION_DAY)
             death = g_date_time_new_utc (year, month, day, 0, 0, 0);
-          age = death != NULL ? sv_fhir_age_in_years (member_string (patient, "birthDate"), death) : -1;
+          age = death != NULL ? sv_fhir_age_in_years (sv_fhir_member_string (patient, "birthDate"), death) : -1;
         }
       else
         age = -1;
@@ -652,8 +636,8 @@ describe_skipped (JsonObject   *resource,
                   const char   *fallback_type,
                   const GError *error)
 {
-  const char *type = member_string (resource, "resourceType");
-  const char *id = member_string (resource, "id");
+  const char *type = sv_fhir_member_string (resource, "resourceType");
+  const char *id = sv_fhir_member_string (resource, "id");
 
   /* Translators: a resource that could not be read, e.g. "Condition/123 (Its element “code” is not valid.)". */
   return g_strdup_printf (_("%s/%s (%s)"), type != NULL ? type : fallback_type,
@@ -1761,20 +1745,20 @@ sv_patient_record_to_json_node (SvPatientRecord *self)
   if (self->patient != NULL)
     {
       json_builder_begin_object (builder);
-      add_string (builder, "id", member_string (self->patient, "id"));
+      add_string (builder, "id", sv_fhir_member_string (self->patient, "id"));
       add_string (builder, "name", self->name);
-      add_string (builder, "birthDate", member_string (self->patient, "birthDate"));
+      add_string (builder, "birthDate", sv_fhir_member_string (self->patient, "birthDate"));
       add_string (builder, "birth", self->birth);
       json_builder_set_member_name (builder, "age");
       if (self->age >= 0)
         json_builder_add_int_value (builder, self->age);
       else
         json_builder_add_null_value (builder);
-      add_string (builder, "gender", member_string (self->patient, "gender"));
+      add_string (builder, "gender", sv_fhir_member_string (self->patient, "gender"));
       add_string (builder, "mrn", self->mrn);
       add_string (builder, "mrnLabel", self->mrn_label);
       add_boolean (builder, "deceased", self->deceased);
-      add_string (builder, "deceasedDate", member_string (self->patient, "deceasedDateTime"));
+      add_string (builder, "deceasedDate", sv_fhir_member_string (self->patient, "deceasedDateTime"));
       json_builder_end_object (builder);
     }
   else

@@ -77,35 +77,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static const char *
-member_string (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node;
-
-  if (object == NULL || !json_object_has_member (object, name))
-    return NULL;
-
-  node = json_object_get_member (object, name);
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
-
-static JsonObject *
-member_object (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node;
-
-  if (object == NULL || !json_object_has_member (object, name))
-    return NULL;
-
-  node = json_object_get_member (object, name);
-  return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
 static void
 sv_problem_finalize (GObject *object)
 {
@@ -316,10 +287,10 @@ group_of (const char *clinical_status,
 static const char *
 onset_date_of (JsonObject *condition)
 {
-  const char *date = member_string (condition, "onsetDateTime");
+  const char *date = sv_fhir_member_string (condition, "onsetDateTime");
 
   if (date == NULL)
-    date = member_string (member_object (condition, "onsetPeriod"), "start");
+    date = sv_fhir_member_string (sv_fhir_member_object (condition, "onsetPeriod"), "start");
   return date;
 }
 
@@ -349,21 +320,21 @@ sv_problem_new_from_json (JsonObject  *condition,
   self = g_object_new (SV_TYPE_PROBLEM, NULL);
   self->resource = json_object_ref (condition);
 
-  code = member_object (condition, "code");
+  code = sv_fhir_member_object (condition, "code");
   self->display = sv_fhir_concept_display (code, SV_CODE_DOMAIN_CONDITION);
   self->codings = sv_fhir_concept_codings (code);
-  self->clinical_status = g_strdup (sv_fhir_status_code (member_object (condition, "clinicalStatus"),
+  self->clinical_status = g_strdup (sv_fhir_status_code (sv_fhir_member_object (condition, "clinicalStatus"),
                                                          CLINICAL_SYSTEM));
-  self->verification_status = g_strdup (sv_fhir_status_code (member_object (condition, "verificationStatus"),
+  self->verification_status = g_strdup (sv_fhir_status_code (sv_fhir_member_object (condition, "verificationStatus"),
                                                              VERIFICATION_SYSTEM));
   self->group = group_of (self->clinical_status, condition);
   self->category = category_of (condition);
   self->onset_text = sv_fhir_choice_display (condition, "onset");
   self->abatement_text = sv_fhir_choice_display (condition, "abatement");
-  self->recorded_text = sv_fhir_date_format (member_string (condition, "recordedDate"));
+  self->recorded_text = sv_fhir_date_format (sv_fhir_member_string (condition, "recordedDate"));
   self->onset_date = g_strdup (onset_date_of (condition));
   self->onset_key = sv_fhir_date_sort_key (self->onset_date);
-  self->recorded_key = sv_fhir_date_sort_key (member_string (condition, "recordedDate"));
+  self->recorded_key = sv_fhir_date_sort_key (sv_fhir_member_string (condition, "recordedDate"));
   self->inferred = sv_fhir_inferred_confidence (condition, &self->confidence);
   self->notes = sv_fhir_notes_text (condition);
 
@@ -380,7 +351,7 @@ const char *
 sv_problem_get_id (SvProblem *self)
 {
   g_return_val_if_fail (SV_IS_PROBLEM (self), NULL);
-  return member_string (self->resource, "id");
+  return sv_fhir_member_string (self->resource, "id");
 }
 
 /**
@@ -549,7 +520,7 @@ const char *
 sv_problem_get_recorded_date (SvProblem *self)
 {
   g_return_val_if_fail (SV_IS_PROBLEM (self), NULL);
-  return member_string (self->resource, "recordedDate");
+  return sv_fhir_member_string (self->resource, "recordedDate");
 }
 
 /**
