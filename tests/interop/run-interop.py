@@ -455,12 +455,25 @@ def interop(args, tmp, children, captured):
     check(code == 0 and issuer in out and PATIENT in out,
           "`claims` shows the access token's issuer and patient claim")
 
-    # The keyring keeps only the refresh token, so `status` and `claims`
+    # The CLI itself reads the patient, and is refused another one.
+    code, out, err = run_cli(args.cli, "get", "--profile", PROFILE, f"Patient/{PATIENT}")
+    captured.append(("get", [out, err]))
+    try:
+        read_id = json.loads(out).get("id") if code == 0 else None
+    except ValueError:
+        read_id = None
+    check(code == 0 and read_id == PATIENT,
+          f"`get Patient/{PATIENT}` reads the patient through the sandbox (exit {code})")
+    code, out, err = run_cli(args.cli, "get", "--profile", PROFILE, f"Patient/{OTHER_PATIENT}")
+    captured.append(("get-other", [out, err]))
+    check(code != 0, f"`get Patient/{OTHER_PATIENT}` (another patient) is refused (exit {code})")
+
+    # The keyring keeps only the refresh token, so `status`, `claims` and `get`
     # each refreshed; oidc-provider rotates refresh tokens, so the second
     # worked only if the CLI stored the rotated one.
     grants = provider_events(tmp)
     check(grants.count("grant.success grant_type=authorization_code client=smart-viewer") == 1
-          and grants.count("grant.success grant_type=refresh_token client=smart-viewer") >= 2
+          and grants.count("grant.success grant_type=refresh_token client=smart-viewer") >= 3
           and "grant.revoked" not in grants,
           "the CLI redeemed the code once and then refreshed with rotated refresh tokens")
 
