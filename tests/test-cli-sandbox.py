@@ -1,0 +1,235 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""smart-viewer-cli against smart-sandbox, end to end (issue 5).
+
+The CLI signs in through the loopback flow while this test plays the
+browser (login, patient picker and consent pages of the sandbox), then reads
+the patient, keeps working across access-token expiry (refresh), and falls
+back to "sign in again" with the reason when the refresh is refused. No
+token may appear in anything the CLI prints.
+
+Usage: test-cli-sandbox.py CLI SANDBOX FLAVOR
+Runs inside tests/run-headless.sh (a throw-away HOME and an unlocked keyring).
+"""
+
+import html.parser
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+PROFILE = "sandbox-cli"  # suffixed with the flavor: both flavors may run at once
+JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
+failures = []
+
+
+def check(condition, message):
+    print(("ok: " if condition else "FAIL: ") + message, flush=True)
+    if not condition:
+        failures.append(message)
+
+
+class Forms(html.parser.HTMLParser):
+    """Every form of a page: its action, fields, radio choices and buttons."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms = []
+        self.current = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.current = {"action": a.get("action", ""), "fields": [], "radios": [], "buttons": []}
+            self.forms.append(self.current)
+        elif self.current is not None and tag == "input":
+            kind = a.get("type", "text")
+            if kind == "radio":
+                self.current["radios"].append((a.get("name"), a.get("value")))
+            elif kind == "checkbox":
+                if "checked" in a:
+                    self.current["fields"].append((a.get("name"), a.get("value")))
+            elif a.get("name"):
+                self.current["fields"].append((a.get("name"), a.get("value", "")))
+        elif self.current is not None and tag == "button" and a.get("name"):
+            self.current["buttons"].append((a.get("name"), a.get("value")))
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.current = None
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+opener = urllib.request.build_opener(NoRedirect)
+
+
+def fetch(url, data=None):
+    """One request without following redirects: (status, location, body)."""
+    body = urllib.parse.urlencode(data).encode() if data is not None else None
+    try:
+        with opener.open(urllib.request.Request(url, data=body), timeout=20) as response:
+            return response.status, response.headers.get("Location"), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("Location"), error.read().decode("utf-8", "replace")
+
+
+def play_browser(url):
+    """Goes through the sandbox's pages like a person; returns the pages seen."""
+    pages = []
+    status, location, body = fetch(url)
+    for _ in range(12):
+        if location is not None:
+            if "/oauth2redirect" in location:
+                status, _, body = fetch(location)  # the CLI's loopback listener
+                pages.append("redirect")
+                check(status == 200, f"the CLI's listener answered the browser ({status})")
+                return pages
+            status, location, body = fetch(urllib.parse.urljoin(url, location))
+            continue
+        parser = Forms()
+        parser.feed(body)
+        form = None
+        for candidate in parser.forms:
+            names = {name for name, _ in candidate["fields"]}
+            if "username" in names:
+                form = candidate
+                fields = [(n, v) for n, v in candidate["fields"] if n not in ("username", "password")]
+                fields += [("username", "clinician"), ("password", "demo"), ("decision", "login")]
+                pages.append("login")
+            elif candidate["radios"]:
+                form = candidate
+                fields = candidate["fields"] + [candidate["radios"][0], ("decision", "continue")]
+                pages.append("picker")
+            elif ("decision", "allow") in candidate["buttons"]:
+                form = candidate
+                fields = candidate["fields"] + [("decision", "allow")]
+                pages.append("consent")
+            if form is not None:
+                break
+        if form is None:
+            raise RuntimeError(f"unexpected page (HTTP {status}): {body[:300]}")
+        target = urllib.parse.urljoin(url, form["action"] or url)
+        status, location, body = fetch(target, fields)
+    raise RuntimeError("the sign-in did not come back to the CLI")
+
+
+CLI_ENV = dict(os.environ)
+
+
+def run_cli(cli, *args):
+    result = subprocess.run([cli, *args], capture_output=True, text=True, timeout=60, env=CLI_ENV)
+    return result.returncode, result.stdout, result.stderr
+
+
+def main():
+    global PROFILE
+    cli, sandbox, flavor = sys.argv[1:4]
+    PROFILE = f"{PROFILE}-{flavor}"
+    captured = []
+    with tempfile.TemporaryDirectory() as tmp:
+        # Profiles of their own; the keyring items are per profile name.
+        CLI_ENV["XDG_CONFIG_HOME"] = os.path.join(tmp, "config")
+        proc = subprocess.Popen([sandbox, "--port", "0", "--flavor", flavor,
+                                 "--data-dir", os.path.join(tmp, "sandbox"),
+                                 "--token-lifetime", "3"],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            ready = None
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                line = proc.stdout.readline()
+                if not line:
+                    break
+                if line.startswith("smart-sandbox ready "):
+                    ready = dict(word.split("=", 1) for word in line.split()[2:])
+                    break
+            check(ready is not None, "the sandbox started")
+            if ready is None:
+                return 1
+            fhir = ready["fhir"]
+            root = fhir.split("/datastore/")[0]
+
+            code, out, err = run_cli(cli, "profiles", "add", PROFILE, "--fhir", fhir,
+                                     "--client-id", ready["client_id"], "--idp", flavor,
+                                     "--redirect", "browser")
+            captured += [out, err]
+            check(code == 0, f"`profiles add` ({err.strip()})")
+
+            login = subprocess.Popen([cli, "login", "--profile", PROFILE, "--no-browser"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     env=CLI_ENV)
+            url = None
+            for _ in range(20):
+                line = login.stdout.readline()
+                captured.append(line)
+                if line.startswith("Open this URL to sign in: "):
+                    url = line.split(": ", 1)[1].strip()
+                    break
+            check(url is not None and "code_challenge_method=S256" in url and "state=" in url,
+                  "`login` printed an authorization URL with PKCE S256 and state")
+            pages = play_browser(url)
+            check(pages == ["login", "picker", "consent", "redirect"],
+                  f"the browser went through {' → '.join(pages)}")
+            out, err = login.communicate(timeout=60)
+            captured += [out, err]
+            check(login.returncode == 0, f"`login` succeeded ({err.strip()})")
+
+            code, out, err = run_cli(cli, "status", "--profile", PROFILE)
+            captured += [out, err]
+            match = re.search(r"(patient-\d+)", out)
+            check(code == 0 and match is not None, "`status` shows the patient picked in the browser")
+            patient = match.group(1) if match else "patient-001"
+            source = "token response" if flavor == "keycloak" else "access token"
+            check(source in out, f"`status` says the patient came from the {source}")
+
+            code, out, err = run_cli(cli, "get", "--profile", PROFILE, f"Patient/{patient}")
+            captured += [out, err]
+            check(code == 0 and json.loads(out).get("id") == patient, f"`get Patient/{patient}`")
+
+            # Tokens live 3 s: after expiry the CLI refreshes and keeps working.
+            time.sleep(4)
+            code, out, err = run_cli(cli, "get", "--profile", PROFILE, f"Patient/{patient}")
+            captured += [out, err]
+            check(code == 0 and json.loads(out).get("id") == patient,
+                  "after the access token expired, `get` still works (refreshed)")
+
+            # The next refresh is refused: the CLI says to sign in again, with the reason.
+            request = urllib.request.Request(f"{root}/_sandbox/faults",
+                                             data=json.dumps({"refresh_invalid_grant": True}).encode(),
+                                             headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=10) as response:
+                check(response.status == 200, "the fault switch took")
+            time.sleep(4)
+            code, out, err = run_cli(cli, "get", "--profile", PROFILE, f"Patient/{patient}")
+            captured += [out, err]
+            check(code != 0 and "sign in again" in err.lower(),
+                  f"a refused refresh asks to sign in again: {err.strip()!r}")
+
+            code, out, err = run_cli(cli, "logout", "--profile", PROFILE)
+            captured += [out, err]
+            check(code == 0, "`logout`")
+
+            leaked = [text for text in captured if text and JWT.search(text)]
+            check(not leaked, "no token in anything the CLI printed")
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
