@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "sv-application.h"
+#include "sv-profile-dialog.h"
 #include "sv-test-util.h"
 #include "sv-window.h"
 
@@ -52,6 +53,27 @@ find_button_with_label (GtkWidget  *root,
        child = gtk_widget_get_next_sibling (child))
     {
       GtkWidget *found = find_button_with_label (child, label);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static GtkWidget *
+find_entry_row (GtkWidget  *root,
+                const char *title)
+{
+  if (ADW_IS_ENTRY_ROW (root) &&
+      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (root)), title) == 0)
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_entry_row (child, title);
 
       if (found != NULL)
         return found;
@@ -138,31 +160,56 @@ test_window_about (Fixture       *fixture,
 }
 
 static void
-test_window_actions_explain (Fixture       *fixture,
-                             gconstpointer  user_data)
+type_into (GtkWidget  *dialog,
+           const char *title,
+           const char *text)
 {
-  static const char *actions[] = { "connect", "try-sandbox" };
+  GtkWidget *row;
 
-  /* Until sign-in exists, both welcome buttons must say what is coming
-   * rather than doing nothing. */
-  for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
-    {
-      GtkWindow *dialog;
-      GtkWidget *close;
+  /* Entry rows are found by their title, as a user finds them. */
+  row = find_entry_row (dialog, title);
+  g_assert_nonnull (row);
+  gtk_editable_set_text (GTK_EDITABLE (row), text);
+}
 
-      g_action_group_activate_action (G_ACTION_GROUP (fixture->app), actions[i], NULL);
-      g_assert_true (sv_test_wait_until (toplevel_of_type_shown,
-                                         GSIZE_TO_POINTER (ADW_TYPE_MESSAGE_DIALOG), 10000));
-      dialog = sv_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
-      g_assert_nonnull (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)));
-      g_assert_cmpuint (strlen (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog))), >, 40);
-      /* The user dismisses it with its only button. */
-      close = find_button_with_label (GTK_WIDGET (dialog), "_Close");
-      g_assert_nonnull (close);
-      gtk_widget_activate (close);
-      g_assert_true (sv_test_wait_until (toplevel_of_type_gone,
-                                         GSIZE_TO_POINTER (ADW_TYPE_MESSAGE_DIALOG), 10000));
-    }
+static void
+test_window_connect_dialog (Fixture       *fixture,
+                            gconstpointer  user_data)
+{
+  GtkWindow *dialog;
+  GtkWidget *connect;
+  GtkWidget *problem;
+
+  g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "connect", NULL);
+  g_assert_true (sv_test_wait_until (toplevel_of_type_shown,
+                                     GSIZE_TO_POINTER (SV_TYPE_PROFILE_DIALOG), 10000));
+  dialog = sv_test_find_toplevel (SV_TYPE_PROFILE_DIALOG);
+  connect = find_button_with_label (GTK_WIDGET (dialog), "C_onnect");
+  g_assert_nonnull (connect);
+
+  /* Nothing typed yet: Connect waits, and no error is shown for empty fields. */
+  g_assert_false (gtk_widget_is_sensitive (connect));
+  problem = sv_test_find_widget (GTK_WIDGET (dialog), GTK_TYPE_LABEL, NULL);
+  g_assert_nonnull (problem);
+
+  /* A plain-http address on another host is refused as it is typed. */
+  type_into (GTK_WIDGET (dialog), "_Name", "Workshop");
+  type_into (GTK_WIDGET (dialog), "_Client ID", "app-client");
+  type_into (GTK_WIDGET (dialog), "_FHIR Server Address", "http://fhir.example.org/r4/");
+  g_assert_false (gtk_widget_is_sensitive (connect));
+  g_assert_true (gtk_widget_has_css_class (find_entry_row (GTK_WIDGET (dialog), "_FHIR Server Address"), "error"));
+  sv_test_wait_frames (GTK_WIDGET (dialog), 3);
+  sv_test_save_screenshot (GTK_WIDGET (dialog), "connect-dialog-error");
+
+  /* An https address makes the profile valid. */
+  type_into (GTK_WIDGET (dialog), "_FHIR Server Address",
+             "https://healthlake.us-east-1.amazonaws.com/datastore/0123456789abcdef0123456789abcdef/r4/");
+  g_assert_true (gtk_widget_is_sensitive (connect));
+  g_assert_false (gtk_widget_has_css_class (find_entry_row (GTK_WIDGET (dialog), "_FHIR Server Address"), "error"));
+
+  gtk_window_close (dialog);
+  g_assert_true (sv_test_wait_until (toplevel_of_type_gone,
+                                     GSIZE_TO_POINTER (SV_TYPE_PROFILE_DIALOG), 10000));
 }
 
 static void
@@ -244,7 +291,7 @@ main (int   argc,
 
   g_test_add ("/ui/window/welcome", Fixture, NULL, fixture_set_up, test_window_welcome, fixture_tear_down);
   g_test_add ("/ui/window/about", Fixture, NULL, fixture_set_up, test_window_about, fixture_tear_down);
-  g_test_add ("/ui/window/actions-explain", Fixture, NULL, fixture_set_up, test_window_actions_explain, fixture_tear_down);
+  g_test_add ("/ui/window/connect-dialog", Fixture, NULL, fixture_set_up, test_window_connect_dialog, fixture_tear_down);
   g_test_add ("/ui/window/preferences", Fixture, NULL, fixture_set_up, test_window_preferences, fixture_tear_down);
   g_test_add ("/ui/window/state-saved", Fixture, NULL, fixture_set_up, test_window_state_saved, fixture_tear_down);
 

@@ -7,6 +7,8 @@
 #include <locale.h>
 #include <stdio.h>
 
+#include "sv-cli.h"
+
 /* smart-viewer-cli shares src/core with the app and never links GTK, so it
  * runs on servers and in scripts with no display. */
 
@@ -17,11 +19,92 @@ typedef struct
   int (*run) (int argc, char **argv);
 } SvCliCommand;
 
-/* Commands arrive with sign-in and the patient view; the table keeps the
- * dispatch in one place. */
+/* The table keeps the dispatch in one place. */
 static const SvCliCommand commands[] = {
+  { "profiles", N_("List, show, add or remove server profiles"), sv_cli_profiles },
+  { "login", N_("Sign in to a server through the system browser"), sv_cli_login },
+  { "status", N_("Show who is signed in, the scopes, the patient and the expiry"), sv_cli_status },
+  { "claims", N_("Show the claims of the access and ID tokens"), sv_cli_claims },
+  { "logout", N_("Sign out and forget the sign-in"), sv_cli_logout },
   { NULL, NULL, NULL },
 };
+
+/**
+ * sv_cli_fail:
+ * @error: what went wrong
+ *
+ * Prints @error on stderr the same way for every command.
+ *
+ * Returns: the exit code for a failure
+ */
+int
+sv_cli_fail (const GError *error)
+{
+  g_printerr ("smart-viewer-cli: %s\n", error ? error->message : _("failed"));
+  return SV_CLI_EXIT_FAILURE;
+}
+
+/**
+ * sv_cli_store_result:
+ * @source: the source object
+ * @result: the result
+ * @user_data: a `GAsyncResult **` slot
+ *
+ * A GAsyncReadyCallback that keeps the result for sv_cli_wait().
+ */
+void
+sv_cli_store_result (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/**
+ * sv_cli_wait:
+ * @slot: where sv_cli_store_result() puts the result
+ *
+ * A command line tool does one thing at a time: it runs the main loop until
+ * the asynchronous call it started has finished.
+ *
+ * Returns: (transfer none): the result, still owned by @slot
+ */
+GAsyncResult *
+sv_cli_wait (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+/**
+ * sv_cli_parse:
+ * @context: a command's options
+ * @argc: (inout): the arguments count
+ * @argv: (inout): the arguments
+ * @exit_code: (out): the exit code when this returns %FALSE
+ *
+ * Returns: %TRUE when the command should run
+ */
+gboolean
+sv_cli_parse (GOptionContext   *context,
+              int              *argc,
+              char           ***argv,
+              int              *exit_code)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      g_printerr ("smart-viewer-cli: %s\n", error->message);
+      *exit_code = SV_CLI_EXIT_USAGE;
+      return FALSE;
+    }
+
+  *exit_code = 0;
+  return TRUE;
+}
 
 static char *
 sv_cli_describe_commands (void)

@@ -7,7 +7,9 @@
 
 #include <glib/gi18n.h>
 
+#include "sv-http.h"
 #include "sv-preferences-window.h"
+#include "sv-profile-dialog.h"
 #include "sv-window.h"
 
 struct _SvApplication
@@ -15,6 +17,11 @@ struct _SvApplication
   AdwApplication  parent_instance;
 
   GSettings      *settings;
+  SvProfileStore *profile_store;
+  SvTokenStore   *token_store;
+  SoupSession    *http;
+  SvSandbox      *sandbox;
+  gboolean        start_sandbox;
 };
 
 G_DEFINE_FINAL_TYPE (SvApplication, sv_application, ADW_TYPE_APPLICATION)
@@ -25,19 +32,16 @@ sv_application_get_main_window (SvApplication *self)
   return gtk_application_get_active_window (GTK_APPLICATION (self));
 }
 
-static void
-sv_application_show_coming (SvApplication *self,
-                            const char    *heading,
-                            const char    *body)
+static SvWindow *
+sv_application_ensure_window (SvApplication *self)
 {
-  GtkWindow *parent = sv_application_get_main_window (self);
-  AdwMessageDialog *dialog;
+  GtkWindow *window = sv_application_get_main_window (self);
 
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent, heading, body));
-  adw_message_dialog_add_response (dialog, "close", _("_Close"));
-  adw_message_dialog_set_default_response (dialog, "close");
-  adw_message_dialog_set_close_response (dialog, "close");
-  gtk_window_present (GTK_WINDOW (dialog));
+  if (window == NULL)
+    window = GTK_WINDOW (sv_window_new (GTK_APPLICATION (self)));
+  gtk_window_present (window);
+
+  return SV_WINDOW (window);
 }
 
 static void
@@ -46,14 +50,11 @@ sv_application_connect_action (GSimpleAction *action,
                                gpointer       user_data)
 {
   SvApplication *self = user_data;
+  SvWindow *window = sv_application_ensure_window (self);
+  GtkWidget *dialog;
 
-  /* Sign-in is built in its own milestone; until it lands, say plainly what
-   * this button will do instead of silently doing nothing. */
-  sv_application_show_coming (self,
-                              _("Connecting Is Not Ready Yet"),
-                              _("This version cannot sign in to a SMART server yet. "
-                                "The next version lets you choose AWS HealthLake with Amazon Cognito "
-                                "or Keycloak, or any SMART on FHIR server, and sign in securely."));
+  dialog = sv_profile_dialog_new (GTK_WINDOW (window), self->profile_store, self->http, NULL);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
@@ -63,11 +64,7 @@ sv_application_sandbox_action (GSimpleAction *action,
 {
   SvApplication *self = user_data;
 
-  sv_application_show_coming (self,
-                              _("The Offline Sandbox Is Not Ready Yet"),
-                              _("The offline sandbox will run a complete SMART on FHIR server with "
-                                "sample patients on this computer, so you can try everything without "
-                                "an AWS account or a network connection. It arrives in the next version."));
+  sv_window_try_sandbox (sv_application_ensure_window (self));
 }
 
 static void
@@ -167,6 +164,17 @@ sv_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.close", close_accels);
 
   self->settings = g_settings_new (APP_ID);
+  self->http = sv_http_session_new ();
+  self->token_store = sv_token_store_new ();
+  {
+    g_autofree char *path = g_build_filename (g_get_user_config_dir (), "smart-viewer", "profiles.ini", NULL);
+    g_autoptr(GError) error = NULL;
+
+    self->profile_store = sv_profile_store_new (path);
+    /* A damaged file is reported, never overwritten: the user's profiles stay. */
+    if (!sv_profile_store_load (self->profile_store, &error))
+      g_warning ("%s", error->message);
+  }
   g_signal_connect_object (self->settings, "changed::color-scheme",
                            G_CALLBACK (sv_application_apply_color_scheme), self,
                            G_CONNECT_SWAPPED);
@@ -176,12 +184,40 @@ sv_application_startup (GApplication *application)
 static void
 sv_application_activate (GApplication *application)
 {
-  GtkWindow *window = sv_application_get_main_window (SV_APPLICATION (application));
+  SvApplication *self = SV_APPLICATION (application);
+  SvWindow *window = sv_application_ensure_window (self);
 
-  if (window == NULL)
-    window = GTK_WINDOW (sv_window_new (GTK_APPLICATION (application)));
+  if (self->start_sandbox)
+    {
+      self->start_sandbox = FALSE;
+      sv_window_try_sandbox (window);
+    }
+}
 
-  gtk_window_present (window);
+static void
+sv_application_open (GApplication  *application,
+                     GFile        **files,
+                     int            n_files,
+                     const char    *hint)
+{
+  SvApplication *self = SV_APPLICATION (application);
+
+  /* The system browser hands the redirect to the running instance through
+   * the app's URI scheme. Only a window waiting for it may take it. */
+  for (int i = 0; i < n_files; i++)
+    {
+      g_autofree char *uri = g_file_get_uri (files[i]);
+      gboolean taken = FALSE;
+
+      for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL && !taken; l = l->next)
+        if (SV_IS_WINDOW (l->data))
+          taken = sv_window_offer_redirect (SV_WINDOW (l->data), uri);
+
+      if (!taken)
+        g_message ("%s", _("A sign-in redirect arrived that no sign-in was waiting for; it was ignored."));
+    }
+
+  sv_application_ensure_window (self);
 }
 
 static int
@@ -194,6 +230,9 @@ sv_application_handle_local_options (GApplication *application,
       return 0;
     }
 
+  if (g_variant_dict_contains (options, "sandbox"))
+    SV_APPLICATION (application)->start_sandbox = TRUE;
+
   return -1;
 }
 
@@ -202,6 +241,11 @@ sv_application_dispose (GObject *object)
 {
   SvApplication *self = SV_APPLICATION (object);
 
+  /* Stops the sandbox this app started (one found running is left alone). */
+  g_clear_object (&self->sandbox);
+  g_clear_object (&self->profile_store);
+  g_clear_object (&self->token_store);
+  g_clear_object (&self->http);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (sv_application_parent_class)->dispose (object);
@@ -216,6 +260,7 @@ sv_application_class_init (SvApplicationClass *klass)
   object_class->dispose = sv_application_dispose;
   app_class->startup = sv_application_startup;
   app_class->activate = sv_application_activate;
+  app_class->open = sv_application_open;
   app_class->handle_local_options = sv_application_handle_local_options;
 }
 
@@ -224,6 +269,7 @@ sv_application_init (SvApplication *self)
 {
   static const GOptionEntry entries[] = {
     { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and exit"), NULL },
+    { "sandbox", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Start the offline sandbox and sign in to it"), NULL },
     { NULL }
   };
 
@@ -243,6 +289,70 @@ sv_application_new (void)
   return g_object_new (SV_TYPE_APPLICATION,
                        "application-id", APP_ID,
                        "resource-base-path", RESOURCE_PATH,
-                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "flags", G_APPLICATION_HANDLES_OPEN,
                        NULL);
+}
+
+/**
+ * sv_application_get_profile_store:
+ * @self: the application
+ *
+ * Returns: (transfer none): the server profiles
+ */
+SvProfileStore *
+sv_application_get_profile_store (SvApplication *self)
+{
+  g_return_val_if_fail (SV_IS_APPLICATION (self), NULL);
+  return self->profile_store;
+}
+
+/**
+ * sv_application_get_token_store:
+ * @self: the application
+ *
+ * Returns: (transfer none): the keyring store for sessions
+ */
+SvTokenStore *
+sv_application_get_token_store (SvApplication *self)
+{
+  g_return_val_if_fail (SV_IS_APPLICATION (self), NULL);
+  return self->token_store;
+}
+
+/**
+ * sv_application_get_http:
+ * @self: the application
+ *
+ * Returns: (transfer none): the HTTP session shared by all requests
+ */
+SoupSession *
+sv_application_get_http (SvApplication *self)
+{
+  g_return_val_if_fail (SV_IS_APPLICATION (self), NULL);
+  return self->http;
+}
+
+/**
+ * sv_application_get_sandbox:
+ * @self: the application
+ *
+ * Returns: (transfer none): the offline sandbox, started on first use and
+ *   stopped when the app quits
+ */
+SvSandbox *
+sv_application_get_sandbox (SvApplication *self)
+{
+  g_return_val_if_fail (SV_IS_APPLICATION (self), NULL);
+
+  if (self->sandbox == NULL)
+    {
+      g_autofree char *executable = sv_sandbox_find_executable ();
+      const char *flavor = g_getenv ("SMART_VIEWER_SANDBOX_FLAVOR");
+
+      if (g_strcmp0 (flavor, "cognito") != 0)
+        flavor = "keycloak";
+      self->sandbox = sv_sandbox_new (executable, flavor);
+    }
+
+  return self->sandbox;
 }

@@ -2,6 +2,11 @@
 #pragma once
 
 #include <adwaita.h>
+#include <libsoup/soup.h>
+
+#include "sv-profile-store.h"
+#include "sv-sandbox.h"
+#include "sv-token-store.h"
 
 G_BEGIN_DECLS
 
@@ -9,6 +14,10 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (SvApplication, sv_application, SV, APPLICATION, AdwApplication)
 
-SvApplication *sv_application_new (void);
+SvApplication  *sv_application_new                (void);
+SvProfileStore *sv_application_get_profile_store  (SvApplication *self);
+SvTokenStore   *sv_application_get_token_store    (SvApplication *self);
+SoupSession    *sv_application_get_http           (SvApplication *self);
+SvSandbox      *sv_application_get_sandbox        (SvApplication *self);
 
 G_END_DECLS
