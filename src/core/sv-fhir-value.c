@@ -5,6 +5,8 @@
 
 #include "sv-fhir-value.h"
 
+#include "sv-error.h"
+
 #include <glib/gi18n.h>
 #include <stdlib.h>
 #include <string.h>
@@ -642,8 +644,15 @@ sv_fhir_patient_mrn (JsonObject  *patient,
   return NULL;
 }
 
-static char *
-quantity_display (JsonObject *quantity)
+/**
+ * sv_fhir_quantity_display:
+ * @quantity: (nullable): a Quantity (or Age, Duration…)
+ *
+ * Returns: (transfer full) (nullable): "45 a", "1 tablet", the number alone
+ *   without a unit, %NULL without a value
+ */
+char *
+sv_fhir_quantity_display (JsonObject *quantity)
 {
   JsonNode *value;
   const char *unit;
@@ -720,7 +729,7 @@ sv_fhir_choice_display (JsonObject *resource,
   name = g_strconcat (prefix, "Age", NULL);
   if ((object = member_object (resource, name)) != NULL)
     {
-      g_autofree char *age = quantity_display (object);
+      g_autofree char *age = sv_fhir_quantity_display (object);
 
       /* Translators: an age at which something began, e.g. "at age 45 a". */
       return age != NULL ? g_strdup_printf (_("at age %s"), age) : NULL;
@@ -730,8 +739,8 @@ sv_fhir_choice_display (JsonObject *resource,
   name = g_strconcat (prefix, "Range", NULL);
   if ((object = member_object (resource, name)) != NULL)
     {
-      g_autofree char *low = quantity_display (member_object (object, "low"));
-      g_autofree char *high = quantity_display (member_object (object, "high"));
+      g_autofree char *low = sv_fhir_quantity_display (member_object (object, "low"));
+      g_autofree char *high = sv_fhir_quantity_display (member_object (object, "high"));
 
       if (low != NULL && high != NULL)
         /* Translators: an age range, e.g. "at age 40 a – 45 a". */
@@ -744,4 +753,436 @@ sv_fhir_choice_display (JsonObject *resource,
     }
 
   return NULL;
+}
+
+G_DEFINE_BOXED_TYPE (SvCoding, sv_coding, sv_coding_copy, sv_coding_free)
+
+/**
+ * sv_coding_copy:
+ * @coding: a #SvCoding
+ *
+ * Returns: (transfer full): a copy
+ */
+SvCoding *
+sv_coding_copy (const SvCoding *coding)
+{
+  SvCoding *copy = g_new0 (SvCoding, 1);
+
+  copy->system = g_strdup (coding->system);
+  copy->code = g_strdup (coding->code);
+  copy->display = g_strdup (coding->display);
+  return copy;
+}
+
+/**
+ * sv_coding_free:
+ * @coding: (nullable): a #SvCoding
+ */
+void
+sv_coding_free (SvCoding *coding)
+{
+  if (coding == NULL)
+    return;
+
+  g_free (coding->system);
+  g_free (coding->code);
+  g_free (coding->display);
+  g_free (coding);
+}
+
+/**
+ * sv_fhir_concept_codings:
+ * @concept: (nullable): a CodeableConcept
+ *
+ * Returns: (transfer full) (element-type SvCoding): all its codings, in order
+ */
+GPtrArray *
+sv_fhir_concept_codings (JsonObject *concept)
+{
+  JsonArray *codings = member_array (concept, "coding");
+  guint n = codings != NULL ? json_array_get_length (codings) : 0;
+  GPtrArray *result = g_ptr_array_new_full (n, (GDestroyNotify) sv_coding_free);
+
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *coding = array_object (codings, i);
+      SvCoding *item;
+
+      if (coding == NULL)
+        continue;
+
+      item = g_new0 (SvCoding, 1);
+      item->system = g_strdup (member_string (coding, "system"));
+      item->code = g_strdup (member_string (coding, "code"));
+      item->display = g_strdup (member_string (coding, "display"));
+      g_ptr_array_add (result, item);
+    }
+
+  return result;
+}
+
+/**
+ * sv_fhir_status_code:
+ * @concept: (nullable): a status CodeableConcept, e.g. Condition.clinicalStatus
+ * @system: the status code system
+ *
+ * Servers sometimes leave out the system of a status coding: the first code
+ * is taken when none has @system.
+ *
+ * Returns: (transfer none) (nullable): the status code
+ */
+const char *
+sv_fhir_status_code (JsonObject *concept,
+                     const char *system)
+{
+  const char *code = sv_fhir_concept_code (concept, system);
+  JsonArray *codings;
+
+  if (code != NULL)
+    return code;
+
+  codings = member_array (concept, "coding");
+  for (guint i = 0; codings != NULL && i < json_array_get_length (codings); i++)
+    if (nonempty (member_string (array_object (codings, i), "code")))
+      return member_string (array_object (codings, i), "code");
+
+  return NULL;
+}
+
+static const char *
+period_unit_adverb (const char *unit)
+{
+  static const struct { const char *code; const char *text; } units[] = {
+    { "s", N_("every second") },
+    { "min", N_("every minute") },
+    { "h", N_("hourly") },
+    { "d", N_("daily") },
+    { "wk", N_("weekly") },
+    { "mo", N_("monthly") },
+    { "a", N_("yearly") },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (units); i++)
+    if (g_strcmp0 (unit, units[i].code) == 0)
+      return _(units[i].text);
+
+  return NULL;
+}
+
+static double
+member_number (JsonObject *object,
+               const char *name,
+               double      fallback)
+{
+  JsonNode *node;
+
+  if (object == NULL || !json_object_has_member (object, name))
+    return fallback;
+
+  node = json_object_get_member (object, name);
+  if (!JSON_NODE_HOLDS_VALUE (node))
+    return fallback;
+  if (json_node_get_value_type (node) == G_TYPE_INT64)
+    return (double) json_node_get_int (node);
+  if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
+    return json_node_get_double (node);
+  return fallback;
+}
+
+static char *
+timing_display (JsonObject *timing)
+{
+  JsonObject *code = member_object (timing, "code");
+  JsonObject *repeat = member_object (timing, "repeat");
+  const char *unit;
+  double frequency, period;
+
+  if (code != NULL)
+    return sv_fhir_concept_display (code, SV_CODE_DOMAIN_OTHER);
+
+  if (repeat == NULL)
+    return NULL;
+
+  unit = member_string (repeat, "periodUnit");
+  period = member_number (repeat, "period", 0);
+  frequency = member_number (repeat, "frequency", 1);
+  if (unit == NULL || period <= 0)
+    return NULL;
+
+  if (period == 1 && period_unit_adverb (unit) != NULL)
+    /* Translators: how often a dose is taken, e.g. "2 × daily". */
+    return g_strdup_printf (_("%g × %s"), frequency, period_unit_adverb (unit));
+
+  /* Translators: how often a dose is taken, e.g. "1 × every 8 h"; the unit is a UCUM code. */
+  return g_strdup_printf (_("%g × every %g %s"), frequency, period, unit);
+}
+
+/**
+ * sv_fhir_dosage_display:
+ * @dosage: (nullable): a Dosage
+ *
+ * Its `text`, else a summary of dose, timing, route and "as needed".
+ *
+ * Returns: (transfer full) (nullable): the text, %NULL when nothing is said
+ */
+char *
+sv_fhir_dosage_display (JsonObject *dosage)
+{
+  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
+  JsonArray *dose_and_rate;
+  JsonObject *first = NULL;
+  char *part;
+  JsonNode *as_needed;
+
+  if (dosage == NULL)
+    return NULL;
+
+  if (nonempty (member_string (dosage, "text")))
+    return g_strdup (member_string (dosage, "text"));
+
+  dose_and_rate = member_array (dosage, "doseAndRate");
+  if (dose_and_rate != NULL && json_array_get_length (dose_and_rate) > 0)
+    first = array_object (dose_and_rate, 0);
+  if ((part = sv_fhir_quantity_display (member_object (first, "doseQuantity"))) != NULL)
+    {
+      /* Translators: the amount of one dose, e.g. "dose 2 tablet". */
+      g_ptr_array_add (parts, g_strdup_printf (_("dose %s"), part));
+      g_free (part);
+    }
+  else if (member_object (first, "doseRange") != NULL)
+    {
+      JsonObject *range = member_object (first, "doseRange");
+      g_autofree char *low = sv_fhir_quantity_display (member_object (range, "low"));
+      g_autofree char *high = sv_fhir_quantity_display (member_object (range, "high"));
+
+      if (low != NULL && high != NULL)
+        g_ptr_array_add (parts, g_strdup_printf (_("dose %s – %s"), low, high));
+    }
+
+  if ((part = timing_display (member_object (dosage, "timing"))) != NULL)
+    g_ptr_array_add (parts, part);
+
+  if (member_object (dosage, "route") != NULL)
+    g_ptr_array_add (parts, sv_fhir_concept_display (member_object (dosage, "route"),
+                                                     SV_CODE_DOMAIN_OTHER));
+
+  as_needed = json_object_has_member (dosage, "asNeededBoolean")
+              ? json_object_get_member (dosage, "asNeededBoolean") : NULL;
+  if (as_needed != NULL && JSON_NODE_HOLDS_VALUE (as_needed) &&
+      json_node_get_value_type (as_needed) == G_TYPE_BOOLEAN && json_node_get_boolean (as_needed))
+    g_ptr_array_add (parts, g_strdup (_("as needed")));
+  else if (member_object (dosage, "asNeededCodeableConcept") != NULL)
+    {
+      g_autofree char *what = sv_fhir_concept_display (member_object (dosage, "asNeededCodeableConcept"),
+                                                       SV_CODE_DOMAIN_CONDITION);
+
+      /* Translators: a dose taken when needed for something, e.g. "as needed for pain". */
+      g_ptr_array_add (parts, g_strdup_printf (_("as needed for %s"), what));
+    }
+
+  if (parts->len == 0)
+    return NULL;
+
+  g_ptr_array_add (parts, NULL);
+  return g_strjoinv (", ", (char **) parts->pdata);
+}
+
+/**
+ * sv_fhir_notes_text:
+ * @resource: a resource with `note` (Annotation)
+ *
+ * Returns: (transfer full) (nullable): the notes' texts, one per line
+ */
+char *
+sv_fhir_notes_text (JsonObject *resource)
+{
+  JsonArray *notes = member_array (resource, "note");
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; notes != NULL && i < json_array_get_length (notes); i++)
+    {
+      const char *line = member_string (array_object (notes, i), "text");
+
+      if (!nonempty (line))
+        continue;
+      if (text->len > 0)
+        g_string_append_c (text, '\n');
+      g_string_append (text, line);
+    }
+
+  return text->len > 0 ? g_string_free (g_steal_pointer (&text), FALSE) : NULL;
+}
+
+static gboolean
+find_score (JsonObject *extension,
+            double     *score)
+{
+  const char *url = member_string (extension, "url");
+  JsonArray *nested = member_array (extension, "extension");
+
+  if (url != NULL && strstr (url, "score") != NULL &&
+      json_object_has_member (extension, "valueDecimal"))
+    {
+      double value = member_number (extension, "valueDecimal", -1);
+
+      if (value >= 0)
+        {
+          *score = value;
+          return TRUE;
+        }
+    }
+
+  for (guint i = 0; nested != NULL && i < json_array_get_length (nested); i++)
+    if (find_score (array_object (nested, i), score))
+      return TRUE;
+
+  return FALSE;
+}
+
+/**
+ * sv_fhir_inferred_confidence:
+ * @resource: a resource
+ * @confidence: (out): the confidence, -1 when the extension has none
+ *
+ * Whether HealthLake's NLP inferred @resource from clinical notes: it then
+ * carries an extension whose url starts with
+ * `http://healthlake.amazonaws.com/`. The confidence is the first
+ * `valueDecimal` found, depth first, under such an extension in an
+ * extension whose url contains "score" (HealthLake nests the entity score
+ * that way); when there are several scores, the first is the one of the
+ * whole entity, which is what the user needs.
+ *
+ * Returns: %TRUE when @resource was inferred
+ */
+gboolean
+sv_fhir_inferred_confidence (JsonObject *resource,
+                             double     *confidence)
+{
+  JsonArray *extensions = member_array (resource, "extension");
+  gboolean inferred = FALSE;
+
+  *confidence = -1;
+  for (guint i = 0; extensions != NULL && i < json_array_get_length (extensions); i++)
+    {
+      JsonObject *extension = array_object (extensions, i);
+
+      if (!g_str_has_prefix (member_string (extension, "url") != NULL ? member_string (extension, "url") : "", SV_FHIR_HEALTHLAKE_EXTENSION_PREFIX))
+        continue;
+
+      inferred = TRUE;
+      if (find_score (extension, confidence))
+        break;
+    }
+
+  return inferred;
+}
+
+/**
+ * sv_fhir_reference_id:
+ * @reference: (nullable): a Reference.reference, e.g. "Condition/123"
+ * @resource_type: the type it should point to
+ *
+ * Only relative references ("Type/id", optionally with "/_history/…") are
+ * taken; an absolute URL is not, as it may name another server.
+ *
+ * Returns: (transfer full) (nullable): the id
+ */
+char *
+sv_fhir_reference_id (const char *reference,
+                      const char *resource_type)
+{
+  g_autofree char *prefix = NULL;
+  const char *id;
+  const char *end;
+
+  if (reference == NULL || resource_type == NULL)
+    return NULL;
+
+  prefix = g_strconcat (resource_type, "/", NULL);
+  if (!g_str_has_prefix (reference, prefix))
+    return NULL;
+
+  id = reference + strlen (prefix);
+  end = strchr (id, '/');
+  if (end == NULL)
+    end = id + strlen (id);
+  if (end == id)
+    return NULL;
+
+  return g_strndup (id, end - id);
+}
+
+/**
+ * sv_fhir_resource_check:
+ * @resource: (nullable): what should be a resource
+ * @resource_type: the type it must have
+ * @members: the members whose JSON type is checked when present, separated
+ *   by spaces, each prefixed by its kind: "o:" object, "a:" array, "s:" string,
+ *   "b:" boolean
+ * @error: return location for a #GError
+ *
+ * Decides whether a resource can be shown at all: it must be an object of
+ * @resource_type with an id, and members the view relies on must not have
+ * the wrong JSON type. Anything else odd is tolerated by the display rules.
+ *
+ * Returns: %TRUE when @resource can be read
+ */
+gboolean
+sv_fhir_resource_check (JsonObject  *resource,
+                        const char  *resource_type,
+                        const char  *members,
+                        GError     **error)
+{
+  g_auto(GStrv) specs = g_strsplit (members != NULL ? members : "", " ", -1);
+
+  if (resource == NULL || g_strcmp0 (member_string (resource, "resourceType"), resource_type) != 0)
+    {
+      g_set_error (error, SV_ERROR, SV_ERROR_PROTOCOL,
+                   _("It is not a %s."), resource_type);
+      return FALSE;
+    }
+
+  if (!nonempty (member_string (resource, "id")))
+    {
+      g_set_error_literal (error, SV_ERROR, SV_ERROR_PROTOCOL, _("It has no id."));
+      return FALSE;
+    }
+
+  for (guint i = 0; specs[i] != NULL; i++)
+    {
+      const char *name = specs[i] + 2;
+      JsonNode *node;
+      gboolean ok;
+
+      if (strlen (specs[i]) < 3 || !json_object_has_member (resource, name))
+        continue;
+
+      node = json_object_get_member (resource, name);
+      switch (specs[i][0])
+        {
+        case 'o':
+          ok = JSON_NODE_HOLDS_OBJECT (node);
+          break;
+        case 'a':
+          ok = JSON_NODE_HOLDS_ARRAY (node);
+          break;
+        case 's':
+          ok = JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING;
+          break;
+        case 'b':
+          ok = JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_BOOLEAN;
+          break;
+        default:
+          ok = TRUE;
+        }
+
+      if (!ok)
+        {
+          /* Translators: a FHIR element name, e.g. "clinicalStatus". */
+          g_set_error (error, SV_ERROR, SV_ERROR_PROTOCOL, _("Its element “%s” is not valid."), name);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
 }

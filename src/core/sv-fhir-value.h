@@ -34,6 +34,30 @@ typedef enum
   SV_DATE_PRECISION_TIME,
 } SvDatePrecision;
 
+/**
+ * SvCoding:
+ * @system: (nullable): the code system URI
+ * @code: (nullable): the code
+ * @display: (nullable): the coding's display
+ *
+ * One coding of a CodeableConcept, for the "all codings" list.
+ */
+typedef struct
+{
+  char *system;
+  char *code;
+  char *display;
+} SvCoding;
+
+#define SV_TYPE_CODING (sv_coding_get_type ())
+
+GType            sv_coding_get_type            (void) G_GNUC_CONST;
+SvCoding        *sv_coding_copy                (const SvCoding  *coding);
+void             sv_coding_free                (SvCoding        *coding);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvCoding, sv_coding_free)
+
+#define SV_FHIR_HEALTHLAKE_EXTENSION_PREFIX "http://healthlake.amazonaws.com/"
+
 #define SV_FHIR_DATA_ABSENT_REASON_URL "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 
 const char      *sv_fhir_system_label          (const char      *system);
@@ -64,5 +88,21 @@ char            *sv_fhir_patient_mrn           (JsonObject      *patient,
                                                 char           **label);
 char            *sv_fhir_choice_display        (JsonObject      *resource,
                                                 const char      *prefix);
+
+
+GPtrArray       *sv_fhir_concept_codings       (JsonObject      *concept);
+const char      *sv_fhir_status_code           (JsonObject      *concept,
+                                                const char      *system);
+char            *sv_fhir_quantity_display      (JsonObject      *quantity);
+char            *sv_fhir_dosage_display        (JsonObject      *dosage);
+char            *sv_fhir_notes_text            (JsonObject      *resource);
+gboolean         sv_fhir_inferred_confidence   (JsonObject      *resource,
+                                                double          *confidence);
+char            *sv_fhir_reference_id          (const char      *reference,
+                                                const char      *resource_type);
+gboolean         sv_fhir_resource_check        (JsonObject      *resource,
+                                                const char      *resource_type,
+                                                const char      *members,
+                                                GError         **error);
 
 G_END_DECLS

@@ -1,0 +1,1262 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "sv-fhir"
+
+#include "config.h"
+
+#include "sv-fhir-client.h"
+
+#include <glib/gi18n.h>
+#include <libsoup/soup.h>
+#include <string.h>
+
+#include "sv-error.h"
+
+/* A FHIR REST client for the few interactions the viewer needs: read, search
+ * with paging, and batched reads by _id. It holds to ../shared/docs/HEALTHLAKE.md
+ * §3 and SMART-CLIENT.md:
+ *
+ * - the bearer token goes only to the FHIR base's origin: redirects are not
+ *   followed by libsoup but by us, and only on that origin; a Bundle's next
+ *   link elsewhere ends the search as partial;
+ * - a 401 asks the bearer source once for a fresh token and retries;
+ * - 429 and 503 are retried a bounded number of times after Retry-After;
+ * - response bodies are parsed in a worker thread, so that a 100-entry page
+ *   never stalls the main loop.
+ *
+ * Tokens are never logged or put into an error message. */
+
+#define MAX_RETRIES 3
+/* Not in libsoup 3.2's SoupStatus. */
+#define HTTP_TOO_MANY_REQUESTS 429
+#define MAX_REDIRECTS 5
+#define MAX_PAGES 1000
+#define DEFAULT_MAX_RETRY_DELAY 30
+#define RESOLVE_BATCH 100
+
+struct _SvFhirClient
+{
+  GObject         parent_instance;
+
+  char           *base_url;
+  GUri           *base_uri;
+  SvBearerSource *bearer;
+  SoupSession    *session;
+
+  /* "Type/id" → JsonObject of resources fetched by sv_fhir_client_resolve_async(). */
+  GHashTable     *cache;
+  guint           max_retry_delay;
+};
+
+G_DEFINE_FINAL_TYPE (SvFhirClient, sv_fhir_client, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_BASE_URL,
+  PROP_BEARER_SOURCE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+void
+sv_fhir_search_result_free (SvFhirSearchResult *result)
+{
+  if (result == NULL)
+    return;
+
+  g_clear_pointer (&result->matches, g_ptr_array_unref);
+  g_clear_pointer (&result->included, g_hash_table_unref);
+  g_clear_pointer (&result->invalid, g_ptr_array_unref);
+  g_free (result->partial_reason);
+  g_free (result);
+}
+
+static SvFhirSearchResult *
+search_result_new (void)
+{
+  SvFhirSearchResult *result = g_new0 (SvFhirSearchResult, 1);
+
+  result->matches = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  result->included = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify) json_object_unref);
+  result->invalid = g_ptr_array_new_with_free_func (g_free);
+  return result;
+}
+
+static const char *
+member_string (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node;
+
+  if (object == NULL || !json_object_has_member (object, name))
+    return NULL;
+
+  node = json_object_get_member (object, name);
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+
+  return json_node_get_string (node);
+}
+
+static JsonArray *
+member_array (JsonObject *object,
+              const char *name)
+{
+  JsonNode *node;
+
+  if (object == NULL || !json_object_has_member (object, name))
+    return NULL;
+
+  node = json_object_get_member (object, name);
+  return JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}
+
+static JsonObject *
+member_object (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node;
+
+  if (object == NULL || !json_object_has_member (object, name))
+    return NULL;
+
+  node = json_object_get_member (object, name);
+  return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+static int
+uri_port (GUri *uri)
+{
+  int port = g_uri_get_port (uri);
+
+  if (port > 0)
+    return port;
+
+  return g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") == 0 ? 443 : 80;
+}
+
+static gboolean
+same_origin (GUri *a,
+             GUri *b)
+{
+  return g_ascii_strcasecmp (g_uri_get_scheme (a), g_uri_get_scheme (b)) == 0 &&
+         g_uri_get_host (a) != NULL && g_uri_get_host (b) != NULL &&
+         g_ascii_strcasecmp (g_uri_get_host (a), g_uri_get_host (b)) == 0 &&
+         uri_port (a) == uri_port (b);
+}
+
+static gboolean
+is_loopback_host (const char *host)
+{
+  g_autoptr(GInetAddress) address = NULL;
+
+  if (host == NULL)
+    return FALSE;
+
+  if (g_ascii_strcasecmp (host, "localhost") == 0)
+    return TRUE;
+
+  address = g_inet_address_new_from_string (host);
+  return address != NULL && g_inet_address_get_is_loopback (address);
+}
+
+/**
+ * sv_fhir_client_is_same_origin:
+ * @self: a #SvFhirClient
+ * @url: an absolute URL, or one relative to the FHIR base
+ *
+ * Returns: %TRUE when @url has the FHIR base's scheme, host and port, that
+ *   is when the bearer token may be sent to it
+ */
+gboolean
+sv_fhir_client_is_same_origin (SvFhirClient *self,
+                               const char   *url)
+{
+  g_autoptr(GUri) uri = NULL;
+
+  g_return_val_if_fail (SV_IS_FHIR_CLIENT (self), FALSE);
+
+  if (url == NULL)
+    return FALSE;
+
+  uri = g_uri_parse_relative (self->base_uri, url, G_URI_FLAGS_ENCODED, NULL);
+  return uri != NULL && same_origin (uri, self->base_uri);
+}
+
+static void
+sv_fhir_client_finalize (GObject *object)
+{
+  SvFhirClient *self = SV_FHIR_CLIENT (object);
+
+  g_clear_pointer (&self->base_url, g_free);
+  g_clear_pointer (&self->base_uri, g_uri_unref);
+  g_clear_pointer (&self->cache, g_hash_table_unref);
+
+  G_OBJECT_CLASS (sv_fhir_client_parent_class)->finalize (object);
+}
+
+static void
+sv_fhir_client_dispose (GObject *object)
+{
+  SvFhirClient *self = SV_FHIR_CLIENT (object);
+
+  g_clear_object (&self->bearer);
+  g_clear_object (&self->session);
+
+  G_OBJECT_CLASS (sv_fhir_client_parent_class)->dispose (object);
+}
+
+static void
+sv_fhir_client_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  SvFhirClient *self = SV_FHIR_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_BASE_URL:
+      g_value_set_string (value, self->base_url);
+      break;
+
+    case PROP_BEARER_SOURCE:
+      g_value_set_object (value, self->bearer);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sv_fhir_client_class_init (SvFhirClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = sv_fhir_client_finalize;
+  object_class->dispose = sv_fhir_client_dispose;
+  object_class->get_property = sv_fhir_client_get_property;
+
+  properties[PROP_BASE_URL] =
+    g_param_spec_string ("base-url", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_BEARER_SOURCE] =
+    g_param_spec_object ("bearer-source", NULL, NULL, SV_TYPE_BEARER_SOURCE,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+sv_fhir_client_init (SvFhirClient *self)
+{
+  self->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify) json_object_unref);
+  self->max_retry_delay = DEFAULT_MAX_RETRY_DELAY;
+}
+
+/**
+ * sv_fhir_client_new:
+ * @base_url: the FHIR base, e.g. `https://…/r4/`
+ * @bearer: where the access token comes from
+ * @error: return location for a #GError
+ *
+ * Plain `http` is accepted only for loopback hosts (the sandbox, tests);
+ * `https` certificates are verified against the system's trust store.
+ *
+ * Returns: (transfer full) (nullable): the client
+ */
+SvFhirClient *
+sv_fhir_client_new (const char      *base_url,
+                    SvBearerSource  *bearer,
+                    GError         **error)
+{
+  g_autoptr(SvFhirClient) self = NULL;
+  g_autoptr(GUri) uri = NULL;
+  const char *scheme;
+
+  g_return_val_if_fail (base_url != NULL, NULL);
+  g_return_val_if_fail (SV_IS_BEARER_SOURCE (bearer), NULL);
+
+  uri = g_uri_parse (base_url, G_URI_FLAGS_ENCODED, NULL);
+  scheme = uri != NULL ? g_uri_get_scheme (uri) : NULL;
+  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
+      (g_ascii_strcasecmp (scheme, "https") != 0 && g_ascii_strcasecmp (scheme, "http") != 0))
+    {
+      g_set_error (error, SV_ERROR, SV_ERROR_INVALID_INPUT,
+                   _("“%s” is not a FHIR server address. Enter an https:// address."), base_url);
+      return NULL;
+    }
+
+  if (g_ascii_strcasecmp (scheme, "http") == 0 && !is_loopback_host (g_uri_get_host (uri)))
+    {
+      g_set_error (error, SV_ERROR, SV_ERROR_INVALID_INPUT,
+                   _("The FHIR server “%s” does not use https. Only servers on this computer may use plain http."),
+                   g_uri_get_host (uri));
+      return NULL;
+    }
+
+  self = g_object_new (SV_TYPE_FHIR_CLIENT, NULL);
+  self->base_url = g_str_has_suffix (base_url, "/") ? g_strdup (base_url)
+                                                    : g_strconcat (base_url, "/", NULL);
+  self->base_uri = g_uri_parse (self->base_url, G_URI_FLAGS_ENCODED, NULL);
+  self->bearer = g_object_ref (bearer);
+  self->session = soup_session_new_with_options ("user-agent", "smart-viewer/" PACKAGE_VERSION,
+                                                 "timeout", 60,
+                                                 NULL);
+
+  return g_steal_pointer (&self);
+}
+
+/**
+ * sv_fhir_client_get_base_url:
+ * @self: a #SvFhirClient
+ *
+ * Returns: the FHIR base, always ending in a slash
+ */
+const char *
+sv_fhir_client_get_base_url (SvFhirClient *self)
+{
+  g_return_val_if_fail (SV_IS_FHIR_CLIENT (self), NULL);
+
+  return self->base_url;
+}
+
+/**
+ * sv_fhir_client_get_bearer_source:
+ * @self: a #SvFhirClient
+ *
+ * Returns: (transfer none): the token source
+ */
+SvBearerSource *
+sv_fhir_client_get_bearer_source (SvFhirClient *self)
+{
+  g_return_val_if_fail (SV_IS_FHIR_CLIENT (self), NULL);
+
+  return self->bearer;
+}
+
+/**
+ * sv_fhir_client_set_max_retry_delay:
+ * @self: a #SvFhirClient
+ * @seconds: the longest wait honoured from a Retry-After header
+ *
+ * A server asking for a longer wait is retried after @seconds anyway.
+ */
+void
+sv_fhir_client_set_max_retry_delay (SvFhirClient *self,
+                                    guint         seconds)
+{
+  g_return_if_fail (SV_IS_FHIR_CLIENT (self));
+
+  self->max_retry_delay = seconds;
+}
+
+/* A cancellable sleep: whichever of the timeout and the cancellation comes
+ * first completes the task and removes the other source. */
+typedef struct
+{
+  GSource *timeout;
+  GSource *cancel;
+} Sleep;
+
+static void
+sleep_free (Sleep *sleep)
+{
+  if (sleep->timeout != NULL)
+    {
+      g_source_destroy (sleep->timeout);
+      g_source_unref (sleep->timeout);
+    }
+  if (sleep->cancel != NULL)
+    {
+      g_source_destroy (sleep->cancel);
+      g_source_unref (sleep->cancel);
+    }
+  g_free (sleep);
+}
+
+static gboolean
+sleep_timeout_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  Sleep *sleep = g_task_get_task_data (task);
+
+  /* The other source holds a reference on the task: drop it now. */
+  if (sleep->cancel != NULL)
+    g_source_destroy (sleep->cancel);
+  g_task_return_boolean (task, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+sleep_cancelled_cb (GCancellable *cancellable,
+                    gpointer      user_data)
+{
+  GTask *task = user_data;
+  Sleep *sleep = g_task_get_task_data (task);
+
+  g_source_destroy (sleep->timeout);
+  g_task_return_error_if_cancelled (task);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+sleep_async (guint                ms,
+             GCancellable        *cancellable,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  Sleep *sleep = g_new0 (Sleep, 1);
+
+  g_task_set_source_tag (task, sleep_async);
+  g_task_set_task_data (task, sleep, (GDestroyNotify) sleep_free);
+
+  sleep->timeout = g_timeout_source_new (ms);
+  g_task_attach_source (task, sleep->timeout, sleep_timeout_cb);
+
+  if (cancellable != NULL)
+    {
+      sleep->cancel = g_cancellable_source_new (cancellable);
+      g_task_attach_source (task, sleep->cancel, G_SOURCE_FUNC (sleep_cancelled_cb));
+    }
+}
+
+static gboolean
+sleep_finish (GAsyncResult  *result,
+              GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Parsing in a worker: the task's data is the body, the result the root node. */
+static void
+parse_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  GBytes *body = task_data;
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GError) error = NULL;
+  gsize size;
+  const char *data = g_bytes_get_data (body, &size);
+
+  if (size == 0)
+    {
+      g_task_return_new_error (task, SV_ERROR, SV_ERROR_PROTOCOL, "%s",
+                               _("The FHIR server sent an empty answer."));
+      return;
+    }
+
+  if (!json_parser_load_from_data (parser, data, size, &error))
+    {
+      g_task_return_new_error (task, SV_ERROR, SV_ERROR_PROTOCOL,
+                               _("The FHIR server sent data that could not be read: %s"),
+                               error->message);
+      return;
+    }
+
+  g_task_return_pointer (task, json_parser_steal_root (parser), (GDestroyNotify) json_node_unref);
+}
+
+static void
+parse_async (GBytes              *body,
+             GCancellable        *cancellable,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, parse_async);
+  g_task_set_task_data (task, g_bytes_ref (body), (GDestroyNotify) g_bytes_unref);
+  g_task_run_in_thread (task, parse_thread);
+}
+
+static JsonNode *
+parse_finish (GAsyncResult  *result,
+              GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* The text of an OperationOutcome: each issue's diagnostics, else its details. */
+static char *
+outcome_text (JsonNode *root)
+{
+  JsonObject *outcome;
+  JsonArray *issues;
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+
+  outcome = json_node_get_object (root);
+  if (g_strcmp0 (member_string (outcome, "resourceType"), "OperationOutcome") != 0)
+    return NULL;
+
+  issues = member_array (outcome, "issue");
+  for (guint i = 0; issues != NULL && i < json_array_get_length (issues); i++)
+    {
+      JsonNode *node = json_array_get_element (issues, i);
+      JsonObject *issue = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      const char *diagnostics = member_string (issue, "diagnostics");
+      const char *details = member_string (member_object (issue, "details"), "text");
+      const char *line = diagnostics != NULL && *diagnostics != '\0' ? diagnostics : details;
+
+      if (line == NULL || *line == '\0')
+        continue;
+      if (text->len > 0)
+        g_string_append (text, "; ");
+      g_string_append (text, line);
+    }
+
+  return text->len > 0 ? g_string_free (g_steal_pointer (&text), FALSE) : NULL;
+}
+
+/* Seconds to wait before retrying after 429/503, from Retry-After (seconds
+ * or an HTTP date) or, without it, a doubling back-off. */
+static guint
+retry_delay_ms (SoupMessage *msg,
+                guint        attempt,
+                guint        max_seconds)
+{
+  const char *header = soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                     "Retry-After");
+  gint64 ms = (gint64) 1000 << MIN (attempt, 5);
+
+  if (header != NULL)
+    {
+      g_autofree char *value = g_strstrip (g_strdup (header));
+      guint64 seconds;
+
+      if (g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT32, &seconds, NULL))
+        ms = (gint64) seconds * 1000;
+      else
+        {
+          g_autoptr(GDateTime) when = soup_date_time_new_from_http_string (value);
+          g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+          if (when != NULL)
+            ms = MAX (0, g_date_time_difference (when, now) / 1000);
+        }
+    }
+
+  return (guint) MIN (ms, (gint64) max_seconds * 1000);
+}
+
+/* One GET of JSON from the FHIR origin, with the token, 401 refresh,
+ * 429/503 retries and same-origin redirects. */
+typedef struct
+{
+  char        *url;
+  SoupMessage *msg;
+  gboolean     force_refresh;
+  gboolean     refreshed;
+  guint        retries;
+  guint        redirects;
+} Fetch;
+
+static void
+fetch_free (Fetch *fetch)
+{
+  g_free (fetch->url);
+  g_clear_object (&fetch->msg);
+  g_free (fetch);
+}
+
+static void fetch_begin (GTask *task);
+
+static void
+fetch_parsed_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Fetch *fetch = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = parse_finish (result, &error);
+  guint status = soup_message_get_status (fetch->msg);
+  g_autofree char *outcome = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      if (error != NULL)
+        g_task_return_error (task, g_steal_pointer (&error));
+      else if (!JSON_NODE_HOLDS_OBJECT (root))
+        g_task_return_new_error (task, SV_ERROR, SV_ERROR_PROTOCOL, "%s",
+                                 _("The FHIR server sent something that is not a FHIR resource."));
+      else
+        g_task_return_pointer (task, g_steal_pointer (&root), (GDestroyNotify) json_node_unref);
+      return;
+    }
+
+  outcome = outcome_text (root);
+  if (outcome == NULL)
+    outcome = g_strdup (soup_message_get_reason_phrase (fetch->msg));
+  g_debug ("HTTP %u from the FHIR server: %s", status, outcome);
+
+  if (status == SOUP_STATUS_FORBIDDEN)
+    g_task_return_new_error (task, SV_ERROR, SV_ERROR_DENIED,
+                             _("The server does not permit reading this: %s"), outcome);
+  else if (status == SOUP_STATUS_UNAUTHORIZED)
+    g_task_return_new_error (task, SV_ERROR, SV_ERROR_NOT_SIGNED_IN,
+                             _("The server no longer accepts the sign-in (%s). Sign in again."), outcome);
+  else if (status == HTTP_TOO_MANY_REQUESTS || status == SOUP_STATUS_SERVICE_UNAVAILABLE)
+    g_task_return_new_error (task, SV_ERROR, SV_ERROR_NETWORK,
+                             _("The FHIR server is busy (%u: %s). Try again later."), status, outcome);
+  else
+    g_task_return_new_error (task, SV_ERROR, SV_ERROR_NETWORK,
+                             _("The FHIR server reported an error (%u): %s"), status, outcome);
+}
+
+static void
+fetch_slept_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!sleep_finish (result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  fetch_begin (g_steal_pointer (&task));
+}
+
+static void
+fetch_sent_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SvFhirClient *self = g_task_get_source_object (task);
+  Fetch *fetch = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
+  guint status;
+
+  if (body == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_task_return_error (task, g_steal_pointer (&error));
+      else
+        g_task_return_new_error (task, SV_ERROR, SV_ERROR_NETWORK,
+                                 _("The FHIR server could not be reached: %s"), error->message);
+      return;
+    }
+
+  status = soup_message_get_status (fetch->msg);
+
+  if (status == SOUP_STATUS_UNAUTHORIZED && !fetch->refreshed)
+    {
+      g_debug ("401 from the FHIR server: refreshing the token once");
+      fetch->refreshed = TRUE;
+      fetch->force_refresh = TRUE;
+      fetch_begin (g_steal_pointer (&task));
+      return;
+    }
+
+  if ((status == HTTP_TOO_MANY_REQUESTS || status == SOUP_STATUS_SERVICE_UNAVAILABLE) &&
+      fetch->retries < MAX_RETRIES)
+    {
+      guint ms = retry_delay_ms (fetch->msg, fetch->retries, self->max_retry_delay);
+
+      g_debug ("HTTP %u from the FHIR server: retrying in %u ms", status, ms);
+      fetch->retries++;
+      sleep_async (ms, g_task_get_cancellable (task), fetch_slept_cb, g_steal_pointer (&task));
+      return;
+    }
+
+  if (SOUP_STATUS_IS_REDIRECTION (status))
+    {
+      const char *location = soup_message_headers_get_one (soup_message_get_response_headers (fetch->msg),
+                                                           "Location");
+      g_autoptr(GUri) current = g_uri_parse (fetch->url, G_URI_FLAGS_ENCODED, NULL);
+      g_autoptr(GUri) next = NULL;
+
+      if (location != NULL && current != NULL)
+        next = g_uri_parse_relative (current, location, G_URI_FLAGS_ENCODED, NULL);
+
+      if (next == NULL || !same_origin (next, self->base_uri) || fetch->redirects >= MAX_REDIRECTS)
+        {
+          g_task_return_new_error (task, SV_ERROR, SV_ERROR_PROTOCOL, "%s",
+                                   _("The FHIR server redirected the request to another server; it was not followed."));
+          return;
+        }
+
+      fetch->redirects++;
+      g_free (fetch->url);
+      fetch->url = g_uri_to_string (next);
+      fetch_begin (g_steal_pointer (&task));
+      return;
+    }
+
+  parse_async (body, g_task_get_cancellable (task), fetch_parsed_cb, g_steal_pointer (&task));
+}
+
+static void
+fetch_token_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SvFhirClient *self = g_task_get_source_object (task);
+  Fetch *fetch = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = sv_bearer_source_get_token_finish (SV_BEARER_SOURCE (object), result, &error);
+  g_autofree char *authorization = NULL;
+  SoupMessageHeaders *headers;
+
+  if (token == NULL)
+    {
+      if (error == NULL)
+        g_set_error (&error, SV_ERROR, SV_ERROR_NOT_SIGNED_IN, "%s", _("Not signed in. Sign in again."));
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  fetch->force_refresh = FALSE;
+
+  /* Checked again here, right before the token is attached, so that no
+   * code path can send it elsewhere. */
+  if (!sv_fhir_client_is_same_origin (self, fetch->url))
+    {
+      g_task_return_new_error (task, SV_ERROR, SV_ERROR_PROTOCOL, "%s",
+                               _("A request to another server than the FHIR server was refused."));
+      return;
+    }
+
+  g_clear_object (&fetch->msg);
+  fetch->msg = soup_message_new (SOUP_METHOD_GET, fetch->url);
+  if (fetch->msg == NULL)
+    {
+      g_task_return_new_error (task, SV_ERROR, SV_ERROR_PROTOCOL, "%s",
+                               _("The FHIR server gave an address that is not valid."));
+      return;
+    }
+
+  soup_message_add_flags (fetch->msg, SOUP_MESSAGE_NO_REDIRECT);
+  headers = soup_message_get_request_headers (fetch->msg);
+  soup_message_headers_replace (headers, "Accept", "application/fhir+json");
+  authorization = g_strconcat ("Bearer ", token, NULL);
+  soup_message_headers_replace (headers, "Authorization", authorization);
+
+  soup_session_send_and_read_async (self->session, fetch->msg, G_PRIORITY_DEFAULT,
+                                    g_task_get_cancellable (task), fetch_sent_cb,
+                                    g_steal_pointer (&task));
+}
+
+static void
+fetch_begin (GTask *task)
+{
+  SvFhirClient *self = g_task_get_source_object (task);
+  Fetch *fetch = g_task_get_task_data (task);
+
+  sv_bearer_source_get_token_async (self->bearer, fetch->force_refresh,
+                                    g_task_get_cancellable (task), fetch_token_cb, task);
+}
+
+static void
+fetch_json_async (SvFhirClient        *self,
+                  const char          *url,
+                  GCancellable        *cancellable,
+                  GAsyncReadyCallback  callback,
+                  gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  Fetch *fetch = g_new0 (Fetch, 1);
+
+  g_task_set_source_tag (task, fetch_json_async);
+  fetch->url = g_strdup (url);
+  g_task_set_task_data (task, fetch, (GDestroyNotify) fetch_free);
+  fetch_begin (task);
+}
+
+static JsonNode *
+fetch_json_finish (GAsyncResult  *result,
+                   GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+read_fetched_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  const char *resource_type = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autoptr(JsonNode) root = fetch_json_finish (result, &error);
+  JsonObject *resource;
+
+  if (root == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  resource = json_node_get_object (root);
+  if (g_strcmp0 (member_string (resource, "resourceType"), resource_type) != 0)
+    {
+      g_task_return_new_error (task, SV_ERROR, SV_ERROR_PROTOCOL,
+                               _("The FHIR server sent something other than the %s asked for."),
+                               resource_type);
+      return;
+    }
+
+  g_task_return_pointer (task, json_object_ref (resource), (GDestroyNotify) json_object_unref);
+}
+
+/**
+ * sv_fhir_client_read_async:
+ * @self: a #SvFhirClient
+ * @resource_type: e.g. "Patient"
+ * @id: the logical id
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the resource
+ * @user_data: data for @callback
+ *
+ * Reads `[base]/Type/id`.
+ */
+void
+sv_fhir_client_read_async (SvFhirClient        *self,
+                           const char          *resource_type,
+                           const char          *id,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *url = NULL;
+
+  g_return_if_fail (SV_IS_FHIR_CLIENT (self));
+  g_return_if_fail (resource_type != NULL && id != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sv_fhir_client_read_async);
+  g_task_set_task_data (task, g_strdup (resource_type), g_free);
+
+  escaped = g_uri_escape_string (id, NULL, FALSE);
+  url = g_strconcat (self->base_url, resource_type, "/", escaped, NULL);
+  fetch_json_async (self, url, cancellable, read_fetched_cb, g_steal_pointer (&task));
+}
+
+/**
+ * sv_fhir_client_read_finish:
+ * @self: a #SvFhirClient
+ * @result: the result passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (nullable): the resource
+ */
+JsonObject *
+sv_fhir_client_read_finish (SvFhirClient  *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+typedef struct
+{
+  char               *resource_type;
+  SvFhirSearchResult *result;
+  GHashTable         *visited;
+} Search;
+
+static void
+search_free (Search *search)
+{
+  g_free (search->resource_type);
+  sv_fhir_search_result_free (search->result);
+  g_hash_table_unref (search->visited);
+  g_free (search);
+}
+
+static void search_page (GTask      *task,
+                         const char *url);
+
+static void
+search_take_bundle (Search     *search,
+                    JsonObject *bundle)
+{
+  JsonArray *entries = member_array (bundle, "entry");
+  guint n = entries != NULL ? json_array_get_length (entries) : 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (entries, i);
+      JsonObject *entry = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      JsonObject *resource = member_object (entry, "resource");
+      const char *mode = member_string (member_object (entry, "search"), "mode");
+      const char *type = member_string (resource, "resourceType");
+      const char *id = member_string (resource, "id");
+
+      if (resource == NULL)
+        {
+          g_ptr_array_add (search->result->invalid,
+                           g_strdup_printf (_("%s entry %u of page %u (not a resource)"),
+                                            search->resource_type, i + 1, search->result->n_pages));
+          continue;
+        }
+
+      if (g_strcmp0 (mode, "include") == 0 || g_strcmp0 (mode, "outcome") == 0 ||
+          (type != NULL && g_strcmp0 (type, search->resource_type) != 0))
+        {
+          if (type != NULL && id != NULL)
+            g_hash_table_replace (search->result->included, g_strconcat (type, "/", id, NULL),
+                                  json_object_ref (resource));
+          continue;
+        }
+
+      /* Whether a match is usable is for the caller to judge; it reports
+       * the ones it cannot show with their type and id. */
+      g_ptr_array_add (search->result->matches, json_object_ref (resource));
+    }
+}
+
+static const char *
+bundle_next_link (JsonObject *bundle)
+{
+  JsonArray *links = member_array (bundle, "link");
+  guint n = links != NULL ? json_array_get_length (links) : 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (links, i);
+      JsonObject *link = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+
+      if (g_strcmp0 (member_string (link, "relation"), "next") == 0)
+        return member_string (link, "url");
+    }
+
+  return NULL;
+}
+
+static void
+search_page_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SvFhirClient *self = g_task_get_source_object (task);
+  Search *search = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autoptr(JsonNode) root = fetch_json_finish (result, &error);
+  JsonObject *bundle;
+  const char *next;
+  g_autoptr(GUri) next_uri = NULL;
+
+  if (root == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  bundle = json_node_get_object (root);
+  if (g_strcmp0 (member_string (bundle, "resourceType"), "Bundle") != 0)
+    {
+      g_task_return_new_error (task, SV_ERROR, SV_ERROR_PROTOCOL, "%s",
+                               _("The FHIR server answered a search with something other than a Bundle."));
+      return;
+    }
+
+  search->result->n_pages++;
+  search_take_bundle (search, bundle);
+
+  next = bundle_next_link (bundle);
+  if (next == NULL || *next == '\0')
+    {
+      g_task_return_pointer (task, g_steal_pointer (&search->result),
+                             (GDestroyNotify) sv_fhir_search_result_free);
+      return;
+    }
+
+  next_uri = g_uri_parse_relative (self->base_uri, next, G_URI_FLAGS_ENCODED, NULL);
+  if (next_uri == NULL || !same_origin (next_uri, self->base_uri))
+    {
+      const char *host = next_uri != NULL ? g_uri_get_host (next_uri) : NULL;
+
+      search->result->partial = TRUE;
+      search->result->partial_reason =
+        g_strdup_printf (_("Paging stopped after %u pages: the next page is on another server (%s) and was not requested."),
+                         search->result->n_pages, host != NULL ? host : _("unknown"));
+      g_message ("%s search stopped: next link on another origin", search->resource_type);
+    }
+  else if (search->result->n_pages >= MAX_PAGES ||
+           g_hash_table_contains (search->visited, next))
+    {
+      search->result->partial = TRUE;
+      search->result->partial_reason =
+        g_strdup_printf (_("Paging stopped after %u pages: the server kept sending more pages."),
+                         search->result->n_pages);
+    }
+
+  if (search->result->partial)
+    {
+      g_task_return_pointer (task, g_steal_pointer (&search->result),
+                             (GDestroyNotify) sv_fhir_search_result_free);
+      return;
+    }
+
+  /* The link is followed exactly as given: it is an opaque page token. */
+  search_page (g_steal_pointer (&task), next);
+}
+
+static void
+search_page (GTask      *task,
+             const char *url)
+{
+  SvFhirClient *self = g_task_get_source_object (task);
+  Search *search = g_task_get_task_data (task);
+  g_autoptr(GUri) uri = g_uri_parse_relative (self->base_uri, url, G_URI_FLAGS_ENCODED, NULL);
+  g_autofree char *absolute = uri != NULL ? g_uri_to_string (uri) : g_strdup (url);
+
+  g_hash_table_add (search->visited, g_strdup (url));
+  fetch_json_async (self, absolute, g_task_get_cancellable (task), search_page_cb, task);
+}
+
+/**
+ * sv_fhir_client_search_async:
+ * @self: a #SvFhirClient
+ * @resource_type: e.g. "Condition"
+ * @params: (array zero-terminated=1): names and values, alternating, not escaped
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when all pages are read
+ * @user_data: data for @callback
+ *
+ * Searches `[base]/Type?params` and follows the Bundles' next links while
+ * they stay on the FHIR base's origin.
+ */
+void
+sv_fhir_client_search_async (SvFhirClient        *self,
+                             const char          *resource_type,
+                             const char * const  *params,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  GTask *task;
+  Search *search;
+  g_autoptr(GString) url = NULL;
+
+  g_return_if_fail (SV_IS_FHIR_CLIENT (self));
+  g_return_if_fail (resource_type != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sv_fhir_client_search_async);
+  search = g_new0 (Search, 1);
+  search->resource_type = g_strdup (resource_type);
+  search->result = search_result_new ();
+  search->visited = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_task_set_task_data (task, search, (GDestroyNotify) search_free);
+
+  url = g_string_new (self->base_url);
+  g_string_append (url, resource_type);
+  for (guint i = 0; params != NULL && params[i] != NULL && params[i + 1] != NULL; i += 2)
+    {
+      g_string_append_c (url, i == 0 ? '?' : '&');
+      g_string_append_uri_escaped (url, params[i], NULL, FALSE);
+      g_string_append_c (url, '=');
+      g_string_append_uri_escaped (url, params[i + 1], "/,:|", FALSE);
+    }
+
+  search_page (task, url->str);
+}
+
+/**
+ * sv_fhir_client_search_finish:
+ * @self: a #SvFhirClient
+ * @result: the result passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (nullable): the matches of all pages
+ */
+SvFhirSearchResult *
+sv_fhir_client_search_finish (SvFhirClient  *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+typedef struct
+{
+  char       *resource_type;
+  GPtrArray  *missing;
+  guint       next;
+  GHashTable *found;
+} Resolve;
+
+static void
+resolve_free (Resolve *resolve)
+{
+  g_free (resolve->resource_type);
+  g_ptr_array_unref (resolve->missing);
+  g_hash_table_unref (resolve->found);
+  g_free (resolve);
+}
+
+static void resolve_next_batch (GTask *task);
+
+static void
+resolve_batch_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SvFhirClient *self = SV_FHIR_CLIENT (object);
+  Resolve *resolve = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autoptr(SvFhirSearchResult) found = sv_fhir_client_search_finish (self, result, &error);
+
+  if (found == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  for (guint i = 0; i < found->matches->len; i++)
+    {
+      JsonObject *resource = g_ptr_array_index (found->matches, i);
+      const char *id = member_string (resource, "id");
+
+      if (id == NULL)
+        continue;
+
+      g_hash_table_replace (self->cache, g_strconcat (resolve->resource_type, "/", id, NULL),
+                            json_object_ref (resource));
+      g_hash_table_replace (resolve->found, g_strdup (id), json_object_ref (resource));
+    }
+
+  resolve_next_batch (g_steal_pointer (&task));
+}
+
+static void
+resolve_next_batch (GTask *task)
+{
+  SvFhirClient *self = g_task_get_source_object (task);
+  Resolve *resolve = g_task_get_task_data (task);
+  g_autoptr(GString) ids = g_string_new (NULL);
+  g_autofree char *count = NULL;
+  guint end = MIN (resolve->next + RESOLVE_BATCH, resolve->missing->len);
+  const char *params[5];
+
+  if (resolve->next >= resolve->missing->len)
+    {
+      g_task_return_pointer (task, g_hash_table_ref (resolve->found),
+                             (GDestroyNotify) g_hash_table_unref);
+      g_object_unref (task);
+      return;
+    }
+
+  for (guint i = resolve->next; i < end; i++)
+    {
+      if (ids->len > 0)
+        g_string_append_c (ids, ',');
+      g_string_append (ids, g_ptr_array_index (resolve->missing, i));
+    }
+
+  count = g_strdup_printf ("%u", end - resolve->next);
+  resolve->next = end;
+  params[0] = "_id";
+  params[1] = ids->str;
+  params[2] = "_count";
+  params[3] = count;
+  params[4] = NULL;
+  sv_fhir_client_search_async (self, resolve->resource_type, params,
+                               g_task_get_cancellable (task), resolve_batch_cb, task);
+}
+
+/**
+ * sv_fhir_client_resolve_async:
+ * @self: a #SvFhirClient
+ * @resource_type: e.g. "Medication"
+ * @ids: (array zero-terminated=1): logical ids
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when all are known
+ * @user_data: data for @callback
+ *
+ * Reads many resources of one type with one `Type?_id=a,b,c` search per
+ * 100 ids; what was read once is cached by the client and not asked again.
+ */
+void
+sv_fhir_client_resolve_async (SvFhirClient        *self,
+                              const char          *resource_type,
+                              const char * const  *ids,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  GTask *task;
+  Resolve *resolve;
+  g_autoptr(GHashTable) asked = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_return_if_fail (SV_IS_FHIR_CLIENT (self));
+  g_return_if_fail (resource_type != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sv_fhir_client_resolve_async);
+  resolve = g_new0 (Resolve, 1);
+  resolve->resource_type = g_strdup (resource_type);
+  resolve->missing = g_ptr_array_new_with_free_func (g_free);
+  resolve->found = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) json_object_unref);
+  g_task_set_task_data (task, resolve, (GDestroyNotify) resolve_free);
+
+  for (guint i = 0; ids != NULL && ids[i] != NULL; i++)
+    {
+      g_autofree char *key = g_strconcat (resource_type, "/", ids[i], NULL);
+      JsonObject *cached = g_hash_table_lookup (self->cache, key);
+
+      /* A comma would split the id in the _id search: such an id is left
+       * unresolved rather than asked for wrongly. */
+      if (*ids[i] == '\0' || strchr (ids[i], ',') != NULL || !g_hash_table_add (asked, (gpointer) ids[i]))
+        continue;
+
+      if (cached != NULL)
+        g_hash_table_replace (resolve->found, g_strdup (ids[i]), json_object_ref (cached));
+      else
+        g_ptr_array_add (resolve->missing, g_strdup (ids[i]));
+    }
+
+  resolve_next_batch (task);
+}
+
+/**
+ * sv_fhir_client_resolve_finish:
+ * @self: a #SvFhirClient
+ * @result: the result passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (element-type utf8 JsonObject): the resources
+ *   found, by id; ids the server does not know are absent
+ */
+GHashTable *
+sv_fhir_client_resolve_finish (SvFhirClient  *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

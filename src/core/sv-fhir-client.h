@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "sv-bearer-source.h"
+
+G_BEGIN_DECLS
+
+/**
+ * SvFhirSearchResult:
+ * @matches: (element-type JsonObject): the resources the search matched, in
+ *   server order, across all pages
+ * @included: (element-type utf8 JsonObject): other resources of the Bundles
+ *   (`_include`), by "Type/id"
+ * @invalid: (element-type utf8): entries that were not resources, described
+ *   for the user
+ * @partial: %TRUE when paging stopped before the last page
+ * @partial_reason: (nullable): why, translated
+ * @n_pages: how many pages were read
+ *
+ * Everything a search returned.
+ */
+typedef struct
+{
+  GPtrArray  *matches;
+  GHashTable *included;
+  GPtrArray  *invalid;
+  gboolean    partial;
+  char       *partial_reason;
+  guint       n_pages;
+} SvFhirSearchResult;
+
+void sv_fhir_search_result_free (SvFhirSearchResult *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvFhirSearchResult, sv_fhir_search_result_free)
+
+#define SV_TYPE_FHIR_CLIENT (sv_fhir_client_get_type ())
+
+G_DECLARE_FINAL_TYPE (SvFhirClient, sv_fhir_client, SV, FHIR_CLIENT, GObject)
+
+SvFhirClient       *sv_fhir_client_new                 (const char           *base_url,
+                                                        SvBearerSource       *bearer,
+                                                        GError              **error);
+const char         *sv_fhir_client_get_base_url        (SvFhirClient         *self);
+SvBearerSource     *sv_fhir_client_get_bearer_source   (SvFhirClient         *self);
+void                sv_fhir_client_set_max_retry_delay (SvFhirClient         *self,
+                                                        guint                 seconds);
+gboolean            sv_fhir_client_is_same_origin      (SvFhirClient         *self,
+                                                        const char           *url);
+
+void                sv_fhir_client_read_async          (SvFhirClient         *self,
+                                                        const char           *resource_type,
+                                                        const char           *id,
+                                                        GCancellable         *cancellable,
+                                                        GAsyncReadyCallback   callback,
+                                                        gpointer              user_data);
+JsonObject         *sv_fhir_client_read_finish         (SvFhirClient         *self,
+                                                        GAsyncResult         *result,
+                                                        GError              **error);
+
+void                sv_fhir_client_search_async        (SvFhirClient         *self,
+                                                        const char           *resource_type,
+                                                        const char * const   *params,
+                                                        GCancellable         *cancellable,
+                                                        GAsyncReadyCallback   callback,
+                                                        gpointer              user_data);
+SvFhirSearchResult *sv_fhir_client_search_finish       (SvFhirClient         *self,
+                                                        GAsyncResult         *result,
+                                                        GError              **error);
+
+void                sv_fhir_client_resolve_async       (SvFhirClient         *self,
+                                                        const char           *resource_type,
+                                                        const char * const   *ids,
+                                                        GCancellable         *cancellable,
+                                                        GAsyncReadyCallback   callback,
+                                                        gpointer              user_data);
+GHashTable         *sv_fhir_client_resolve_finish      (SvFhirClient         *self,
+                                                        GAsyncResult         *result,
+                                                        GError              **error);
+
+G_END_DECLS
