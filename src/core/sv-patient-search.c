@@ -45,8 +45,8 @@ has_digit (const char *text)
  * word with digits searches `identifier` (an MRN); anything else searches
  * `name`, each word narrowing the result (repeated parameters are ANDed).
  *
- * Returns: (transfer full) (nullable): the search parameters
- *   ("name=value" pairs, not yet escaped), %NULL when @query is blank
+ * Returns: (transfer full) (nullable): the search parameters, names and
+ *   values alternating (not yet escaped), %NULL when @query is blank
  */
 char **
 sv_patient_search_params (const char *query)
@@ -61,11 +61,13 @@ sv_patient_search_params (const char *query)
 
   if (looks_like_date (trimmed))
     {
-      g_ptr_array_add (builder, g_strdup_printf ("birthdate=%s", trimmed));
+      g_ptr_array_add (builder, g_strdup ("birthdate"));
+      g_ptr_array_add (builder, g_strdup (trimmed));
     }
   else if (strchr (trimmed, ' ') == NULL && has_digit (trimmed))
     {
-      g_ptr_array_add (builder, g_strdup_printf ("identifier=%s", trimmed));
+      g_ptr_array_add (builder, g_strdup ("identifier"));
+      g_ptr_array_add (builder, g_strdup (trimmed));
     }
   else
     {
@@ -73,14 +75,16 @@ sv_patient_search_params (const char *query)
       for (guint i = 0; words[i] != NULL; i++)
         if (*words[i] != '\0')
           {
-            g_ptr_array_add (builder, g_strdup_printf ("name=%s", words[i]));
+            g_ptr_array_add (builder, g_strdup ("name"));
+            g_ptr_array_add (builder, g_strdup (words[i]));
             n++;
           }
       if (n == 0)
         return NULL;
     }
 
-  g_ptr_array_add (builder, g_strdup ("_count=" MAX_MATCHES));
+  g_ptr_array_add (builder, g_strdup ("_count"));
+  g_ptr_array_add (builder, g_strdup (MAX_MATCHES));
   g_ptr_array_add (builder, NULL);
   return (char **) g_ptr_array_free (g_steal_pointer (&builder), FALSE);
 }
