@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sv-error.h"
+#include "sv-fhir-value.h"
 
 /* A FHIR REST client for the few interactions the viewer needs: read, search
  * with paging, and batched reads by _id. It holds to ../shared/docs/HEALTHLAKE.md
@@ -81,48 +82,6 @@ search_result_new (void)
                                             (GDestroyNotify) json_object_unref);
   result->invalid = g_ptr_array_new_with_free_func (g_free);
   return result;
-}
-
-static const char *
-member_string (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node;
-
-  if (object == NULL || !json_object_has_member (object, name))
-    return NULL;
-
-  node = json_object_get_member (object, name);
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
-
-static JsonArray *
-member_array (JsonObject *object,
-              const char *name)
-{
-  JsonNode *node;
-
-  if (object == NULL || !json_object_has_member (object, name))
-    return NULL;
-
-  node = json_object_get_member (object, name);
-  return JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-}
-
-static JsonObject *
-member_object (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node;
-
-  if (object == NULL || !json_object_has_member (object, name))
-    return NULL;
-
-  node = json_object_get_member (object, name);
-  return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 }
 
 static int
@@ -495,16 +454,16 @@ outcome_text (JsonNode *root)
     return NULL;
 
   outcome = json_node_get_object (root);
-  if (g_strcmp0 (member_string (outcome, "resourceType"), "OperationOutcome") != 0)
+  if (g_strcmp0 (sv_fhir_member_string (outcome, "resourceType"), "OperationOutcome") != 0)
     return NULL;
 
-  issues = member_array (outcome, "issue");
+  issues = sv_fhir_member_array (outcome, "issue");
   for (guint i = 0; issues != NULL && i < json_array_get_length (issues); i++)
     {
       JsonNode *node = json_array_get_element (issues, i);
       JsonObject *issue = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-      const char *diagnostics = member_string (issue, "diagnostics");
-      const char *details = member_string (member_object (issue, "details"), "text");
+      const char *diagnostics = sv_fhir_member_string (issue, "diagnostics");
+      const char *details = sv_fhir_member_string (sv_fhir_member_object (issue, "details"), "text");
       const char *line = diagnostics != NULL && *diagnostics != '\0' ? diagnostics : details;
 
       if (line == NULL || *line == '\0')
@@ -614,6 +573,11 @@ fetch_parsed_cb (GObject      *object,
   else if (status == HTTP_TOO_MANY_REQUESTS || status == SOUP_STATUS_SERVICE_UNAVAILABLE)
     g_task_return_new_error (task, SV_ERROR, SV_ERROR_NETWORK,
                              _("The FHIR server is busy (%u: %s). Try again later."), status, outcome);
+  else if (status == SOUP_STATUS_BAD_REQUEST)
+    /* The server did not take the request as asked: a caller may ask
+     * differently (without an optional parameter, say). */
+    g_task_return_new_error (task, SV_ERROR, SV_ERROR_PROTOCOL,
+                             _("The FHIR server did not accept the request (%u): %s"), status, outcome);
   else
     g_task_return_new_error (task, SV_ERROR, SV_ERROR_NETWORK,
                              _("The FHIR server reported an error (%u): %s"), status, outcome);
@@ -646,6 +610,7 @@ fetch_sent_cb (GObject      *object,
   Fetch *fetch = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
+  GCancellable *cancellable = g_task_get_cancellable (task);
   guint status;
 
   if (body == NULL)
@@ -676,7 +641,7 @@ fetch_sent_cb (GObject      *object,
 
       g_debug ("HTTP %u from the FHIR server: retrying in %u ms", status, ms);
       fetch->retries++;
-      sleep_async (ms, g_task_get_cancellable (task), fetch_slept_cb, g_steal_pointer (&task));
+      sleep_async (ms, cancellable, fetch_slept_cb, g_steal_pointer (&task));
       return;
     }
 
@@ -704,7 +669,7 @@ fetch_sent_cb (GObject      *object,
       return;
     }
 
-  parse_async (body, g_task_get_cancellable (task), fetch_parsed_cb, g_steal_pointer (&task));
+  parse_async (body, cancellable, fetch_parsed_cb, g_steal_pointer (&task));
 }
 
 static void
@@ -719,6 +684,7 @@ fetch_token_cb (GObject      *object,
   g_autofree char *token = sv_bearer_source_get_token_finish (SV_BEARER_SOURCE (object), result, &error);
   g_autofree char *authorization = NULL;
   SoupMessageHeaders *headers;
+  GCancellable *cancellable;
 
   if (token == NULL)
     {
@@ -754,9 +720,10 @@ fetch_token_cb (GObject      *object,
   authorization = g_strconcat ("Bearer ", token, NULL);
   soup_message_headers_replace (headers, "Authorization", authorization);
 
+  /* The task is stolen below: its cancellable is read first. */
+  cancellable = g_task_get_cancellable (task);
   soup_session_send_and_read_async (self->session, fetch->msg, G_PRIORITY_DEFAULT,
-                                    g_task_get_cancellable (task), fetch_sent_cb,
-                                    g_steal_pointer (&task));
+                                    cancellable, fetch_sent_cb, g_steal_pointer (&task));
 }
 
 static void
@@ -810,7 +777,7 @@ read_fetched_cb (GObject      *object,
     }
 
   resource = json_node_get_object (root);
-  if (g_strcmp0 (member_string (resource, "resourceType"), resource_type) != 0)
+  if (g_strcmp0 (sv_fhir_member_string (resource, "resourceType"), resource_type) != 0)
     {
       g_task_return_new_error (task, SV_ERROR, SV_ERROR_PROTOCOL,
                                _("The FHIR server sent something other than the %s asked for."),
@@ -897,17 +864,17 @@ static void
 search_take_bundle (Search     *search,
                     JsonObject *bundle)
 {
-  JsonArray *entries = member_array (bundle, "entry");
+  JsonArray *entries = sv_fhir_member_array (bundle, "entry");
   guint n = entries != NULL ? json_array_get_length (entries) : 0;
 
   for (guint i = 0; i < n; i++)
     {
       JsonNode *node = json_array_get_element (entries, i);
       JsonObject *entry = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-      JsonObject *resource = member_object (entry, "resource");
-      const char *mode = member_string (member_object (entry, "search"), "mode");
-      const char *type = member_string (resource, "resourceType");
-      const char *id = member_string (resource, "id");
+      JsonObject *resource = sv_fhir_member_object (entry, "resource");
+      const char *mode = sv_fhir_member_string (sv_fhir_member_object (entry, "search"), "mode");
+      const char *type = sv_fhir_member_string (resource, "resourceType");
+      const char *id = sv_fhir_member_string (resource, "id");
 
       if (resource == NULL)
         {
@@ -935,7 +902,7 @@ search_take_bundle (Search     *search,
 static const char *
 bundle_next_link (JsonObject *bundle)
 {
-  JsonArray *links = member_array (bundle, "link");
+  JsonArray *links = sv_fhir_member_array (bundle, "link");
   guint n = links != NULL ? json_array_get_length (links) : 0;
 
   for (guint i = 0; i < n; i++)
@@ -943,8 +910,8 @@ bundle_next_link (JsonObject *bundle)
       JsonNode *node = json_array_get_element (links, i);
       JsonObject *link = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 
-      if (g_strcmp0 (member_string (link, "relation"), "next") == 0)
-        return member_string (link, "url");
+      if (g_strcmp0 (sv_fhir_member_string (link, "relation"), "next") == 0)
+        return sv_fhir_member_string (link, "url");
     }
 
   return NULL;
@@ -971,7 +938,7 @@ search_page_cb (GObject      *object,
     }
 
   bundle = json_node_get_object (root);
-  if (g_strcmp0 (member_string (bundle, "resourceType"), "Bundle") != 0)
+  if (g_strcmp0 (sv_fhir_member_string (bundle, "resourceType"), "Bundle") != 0)
     {
       g_task_return_new_error (task, SV_ERROR, SV_ERROR_PROTOCOL, "%s",
                                _("The FHIR server answered a search with something other than a Bundle."));
@@ -998,7 +965,7 @@ search_page_cb (GObject      *object,
       search->result->partial_reason =
         g_strdup_printf (_("Paging stopped after %u pages: the next page is on another server (%s) and was not requested."),
                          search->result->n_pages, host != NULL ? host : _("unknown"));
-      g_message ("%s search stopped: next link on another origin", search->resource_type);
+      g_debug ("%s search stopped: next link on another origin", search->resource_type);
     }
   else if (search->result->n_pages >= MAX_PAGES ||
            g_hash_table_contains (search->visited, next))
@@ -1026,8 +993,17 @@ search_page (GTask      *task,
 {
   SvFhirClient *self = g_task_get_source_object (task);
   Search *search = g_task_get_task_data (task);
-  g_autoptr(GUri) uri = g_uri_parse_relative (self->base_uri, url, G_URI_FLAGS_ENCODED, NULL);
-  g_autofree char *absolute = uri != NULL ? g_uri_to_string (uri) : g_strdup (url);
+  g_autoptr(GUri) uri = NULL;
+  g_autofree char *absolute = NULL;
+
+  /* An absolute link is used byte for byte; a relative one is taken
+   * against the base. */
+  if (g_uri_is_valid (url, G_URI_FLAGS_ENCODED, NULL))
+    absolute = g_strdup (url);
+  else if ((uri = g_uri_parse_relative (self->base_uri, url, G_URI_FLAGS_ENCODED, NULL)) != NULL)
+    absolute = g_uri_to_string (uri);
+  else
+    absolute = g_strdup (url);
 
   g_hash_table_add (search->visited, g_strdup (url));
   fetch_json_async (self, absolute, g_task_get_cancellable (task), search_page_cb, task);
@@ -1138,7 +1114,7 @@ resolve_batch_cb (GObject      *object,
   for (guint i = 0; i < found->matches->len; i++)
     {
       JsonObject *resource = g_ptr_array_index (found->matches, i);
-      const char *id = member_string (resource, "id");
+      const char *id = sv_fhir_member_string (resource, "id");
 
       if (id == NULL)
         continue;

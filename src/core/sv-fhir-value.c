@@ -81,6 +81,48 @@ nonempty (const char *text)
 }
 
 /**
+ * sv_fhir_member_string:
+ * @object: (nullable): a JSON object
+ * @name: a member name
+ *
+ * Returns: (transfer none) (nullable): the member if it is a string
+ */
+const char *
+sv_fhir_member_string (JsonObject *object,
+                       const char *name)
+{
+  return member_string (object, name);
+}
+
+/**
+ * sv_fhir_member_object:
+ * @object: (nullable): a JSON object
+ * @name: a member name
+ *
+ * Returns: (transfer none) (nullable): the member if it is an object
+ */
+JsonObject *
+sv_fhir_member_object (JsonObject *object,
+                       const char *name)
+{
+  return member_object (object, name);
+}
+
+/**
+ * sv_fhir_member_array:
+ * @object: (nullable): a JSON object
+ * @name: a member name
+ *
+ * Returns: (transfer none) (nullable): the member if it is an array
+ */
+JsonArray *
+sv_fhir_member_array (JsonObject *object,
+                      const char *name)
+{
+  return member_array (object, name);
+}
+
+/**
  * sv_fhir_system_label:
  * @system: (nullable): a code system URI
  *

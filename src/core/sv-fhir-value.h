@@ -60,6 +60,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvCoding, sv_coding_free)
 
 #define SV_FHIR_DATA_ABSENT_REASON_URL "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 
+const char      *sv_fhir_member_string         (JsonObject      *object,
+                                                const char      *name);
+JsonObject      *sv_fhir_member_object         (JsonObject      *object,
+                                                const char      *name);
+JsonArray       *sv_fhir_member_array          (JsonObject      *object,
+                                                const char      *name);
+
 const char      *sv_fhir_system_label          (const char      *system);
 char            *sv_fhir_concept_display       (JsonObject      *concept,
                                                 SvCodeDomain     domain);

@@ -5,7 +5,6 @@
 
 #include "sv-medication.h"
 
-#include <glib/gi18n.h>
 #include <string.h>
 
 #include "sv-fhir-value.h"
@@ -67,35 +66,6 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
-
-static const char *
-member_string (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node;
-
-  if (object == NULL || !json_object_has_member (object, name))
-    return NULL;
-
-  node = json_object_get_member (object, name);
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
-
-static JsonObject *
-member_object (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node;
-
-  if (object == NULL || !json_object_has_member (object, name))
-    return NULL;
-
-  node = json_object_get_member (object, name);
-  return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
 
 static JsonObject *
 first_object (JsonObject *object,
@@ -277,8 +247,8 @@ find_contained (JsonObject *resource,
       JsonNode *element = json_array_get_element (contained, i);
       JsonObject *object = JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
 
-      if (g_strcmp0 (member_string (object, "resourceType"), "Medication") == 0 &&
-          g_strcmp0 (member_string (object, "id"), id) == 0)
+      if (g_strcmp0 (sv_fhir_member_string (object, "resourceType"), "Medication") == 0 &&
+          g_strcmp0 (sv_fhir_member_string (object, "id"), id) == 0)
         return object;
     }
 
@@ -317,8 +287,8 @@ set_reasons (SvMedication *self,
         {
           JsonNode *element = json_array_get_element (references, i);
           JsonObject *reference = JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
-          const char *display = member_string (reference, "display");
-          g_autofree char *id = sv_fhir_reference_id (member_string (reference, "reference"), "Condition");
+          const char *display = sv_fhir_member_string (reference, "display");
+          g_autofree char *id = sv_fhir_reference_id (sv_fhir_member_string (reference, "reference"), "Condition");
 
           if (id != NULL && self->reason_condition_id == NULL)
             self->reason_condition_id = g_steal_pointer (&id);
@@ -338,10 +308,10 @@ static void
 set_medication_name (SvMedication *self,
                      JsonObject   *resource)
 {
-  JsonObject *concept = member_object (resource, "medicationCodeableConcept");
-  JsonObject *reference = member_object (resource, "medicationReference");
-  const char *target = member_string (reference, "reference");
-  const char *display = member_string (reference, "display");
+  JsonObject *concept = sv_fhir_member_object (resource, "medicationCodeableConcept");
+  JsonObject *reference = sv_fhir_member_object (resource, "medicationReference");
+  const char *target = sv_fhir_member_string (reference, "reference");
+  const char *display = sv_fhir_member_string (reference, "display");
 
   if (concept != NULL || reference == NULL)
     {
@@ -387,7 +357,7 @@ sv_medication_new_from_json (JsonObject  *resource,
   JsonNode *do_not_perform;
 
   if (resource != NULL && json_object_has_member (resource, "resourceType"))
-    type = member_string (resource, "resourceType");
+    type = sv_fhir_member_string (resource, "resourceType");
 
   if (!sv_fhir_resource_check (resource,
                                g_strcmp0 (type, "MedicationStatement") == 0 ? "MedicationStatement"
@@ -401,7 +371,7 @@ sv_medication_new_from_json (JsonObject  *resource,
   self = g_object_new (SV_TYPE_MEDICATION, NULL);
   self->resource = json_object_ref (resource);
   self->ordered = g_strcmp0 (type, "MedicationRequest") == 0;
-  self->status = g_strdup (member_string (resource, "status"));
+  self->status = g_strdup (sv_fhir_member_string (resource, "status"));
   self->group = group_of (self->status);
   self->not_taken = g_strcmp0 (self->status, "not-taken") == 0;
 
@@ -419,19 +389,19 @@ sv_medication_new_from_json (JsonObject  *resource,
 
   if (self->ordered)
     {
-      start = member_string (resource, "authoredOn");
+      start = sv_fhir_member_string (resource, "authoredOn");
       self->period_text = sv_fhir_date_format (start);
     }
   else
     {
-      start = member_string (resource, "effectiveDateTime");
+      start = sv_fhir_member_string (resource, "effectiveDateTime");
       if (start == NULL)
-        start = member_string (member_object (resource, "effectivePeriod"), "start");
+        start = sv_fhir_member_string (sv_fhir_member_object (resource, "effectivePeriod"), "start");
       if (start == NULL)
-        start = member_string (resource, "dateAsserted");
+        start = sv_fhir_member_string (resource, "dateAsserted");
       self->period_text = sv_fhir_choice_display (resource, "effective");
       if (self->period_text == NULL)
-        self->period_text = sv_fhir_date_format (member_string (resource, "dateAsserted"));
+        self->period_text = sv_fhir_date_format (sv_fhir_member_string (resource, "dateAsserted"));
     }
   self->start_date = g_strdup (start);
   self->start_key = sv_fhir_date_sort_key (start);
@@ -442,13 +412,25 @@ sv_medication_new_from_json (JsonObject  *resource,
   return g_steal_pointer (&self);
 }
 
+/**
+ * sv_medication_get_id:
+ * @self: a #SvMedication
+ *
+ * Returns: the resource's id
+ */
 const char *
 sv_medication_get_id (SvMedication *self)
 {
   g_return_val_if_fail (SV_IS_MEDICATION (self), NULL);
-  return member_string (self->resource, "id");
+  return sv_fhir_member_string (self->resource, "id");
 }
 
+/**
+ * sv_medication_get_resource_type:
+ * @self: a #SvMedication
+ *
+ * Returns: "MedicationStatement" or "MedicationRequest"
+ */
 const char *
 sv_medication_get_resource_type (SvMedication *self)
 {
@@ -470,6 +452,12 @@ sv_medication_get_source (SvMedication *self)
   return self->ordered ? "ordered" : "reported";
 }
 
+/**
+ * sv_medication_get_display:
+ * @self: a #SvMedication
+ *
+ * Returns: the medication's name, never %NULL
+ */
 const char *
 sv_medication_get_display (SvMedication *self)
 {
@@ -490,6 +478,12 @@ sv_medication_get_codings (SvMedication *self)
   return self->codings;
 }
 
+/**
+ * sv_medication_get_status:
+ * @self: a #SvMedication
+ *
+ * Returns: (nullable): the status code
+ */
 const char *
 sv_medication_get_status (SvMedication *self)
 {
@@ -497,6 +491,12 @@ sv_medication_get_status (SvMedication *self)
   return self->status;
 }
 
+/**
+ * sv_medication_get_group:
+ * @self: a #SvMedication
+ *
+ * Returns: the group the row is listed under
+ */
 SvMedicationGroup
 sv_medication_get_group (SvMedication *self)
 {
@@ -504,6 +504,12 @@ sv_medication_get_group (SvMedication *self)
   return self->group;
 }
 
+/**
+ * sv_medication_get_not_taken:
+ * @self: a #SvMedication
+ *
+ * Returns: whether the medication is not taken (or ordered not to be)
+ */
 gboolean
 sv_medication_get_not_taken (SvMedication *self)
 {
@@ -511,6 +517,12 @@ sv_medication_get_not_taken (SvMedication *self)
   return self->not_taken;
 }
 
+/**
+ * sv_medication_get_entered_in_error:
+ * @self: a #SvMedication
+ *
+ * Returns: whether the row must be hidden
+ */
 gboolean
 sv_medication_get_entered_in_error (SvMedication *self)
 {
@@ -518,6 +530,12 @@ sv_medication_get_entered_in_error (SvMedication *self)
   return g_strcmp0 (self->status, "entered-in-error") == 0;
 }
 
+/**
+ * sv_medication_get_dosage_text:
+ * @self: a #SvMedication
+ *
+ * Returns: (nullable): the first dosage's text, else a summary
+ */
 const char *
 sv_medication_get_dosage_text (SvMedication *self)
 {
@@ -552,6 +570,12 @@ sv_medication_get_start_date (SvMedication *self)
   return self->start_date;
 }
 
+/**
+ * sv_medication_get_reason_text:
+ * @self: a #SvMedication
+ *
+ * Returns: (nullable): what the medication is for
+ */
 const char *
 sv_medication_get_reason_text (SvMedication *self)
 {
@@ -599,6 +623,12 @@ sv_medication_get_medication_url (SvMedication *self)
   return self->medication_url;
 }
 
+/**
+ * sv_medication_get_notes:
+ * @self: a #SvMedication
+ *
+ * Returns: (nullable): the notes' texts, one per line
+ */
 const char *
 sv_medication_get_notes (SvMedication *self)
 {
@@ -656,7 +686,7 @@ sv_medication_set_medication (SvMedication *self,
   g_return_if_fail (SV_IS_MEDICATION (self));
   g_return_if_fail (medication != NULL);
 
-  code = member_object (medication, "code");
+  code = sv_fhir_member_object (medication, "code");
   g_free (self->display);
   self->display = sv_fhir_concept_display (code, SV_CODE_DOMAIN_MEDICATION);
   g_clear_pointer (&self->codings, g_ptr_array_unref);

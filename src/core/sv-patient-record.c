@@ -111,22 +111,6 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-static const char *
-member_string (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node;
-
-  if (object == NULL || !json_object_has_member (object, name))
-    return NULL;
-
-  node = json_object_get_member (object, name);
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
-
 static void
 section_set (Section        *section,
              SvSectionState  state,
@@ -394,7 +378,7 @@ set_string (SvPatientRecord *self,
 static char *
 gender_text (JsonObject *patient)
 {
-  const char *gender = member_string (patient, "gender");
+  const char *gender = sv_fhir_member_string (patient, "gender");
   g_autofree char *reason = NULL;
 
   if (g_strcmp0 (gender, "male") == 0)
@@ -419,7 +403,7 @@ set_patient (SvPatientRecord *self,
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autofree char *label = NULL;
   char *mrn;
-  const char *deceased_date = member_string (patient, "deceasedDateTime");
+  const char *deceased_date = sv_fhir_member_string (patient, "deceasedDateTime");
   JsonNode *deceased = json_object_has_member (patient, "deceasedBoolean")
                        ? json_object_get_member (patient, "deceasedBoolean") : NULL;
   int age;
@@ -435,7 +419,7 @@ set_patient (SvPatientRecord *self,
   set_string (self, &self->mrn_label, g_steal_pointer (&label), PROP_MRN_LABEL);
   set_string (self, &self->deceased_text, sv_fhir_date_format (deceased_date), PROP_DECEASED_TEXT);
 
-  age = sv_fhir_age_in_years (member_string (patient, "birthDate"), now);
+  age = sv_fhir_age_in_years (sv_fhir_member_string (patient, "birthDate"), now);
   if (deceased_date != NULL || (deceased != NULL && JSON_NODE_HOLDS_VALUE (deceased) &&
                                 json_node_get_value_type (deceased) == G_TYPE_BOOLEAN &&
                                 json_node_get_boolean (deceased)))
@@ -448,7 +432,7 @@ set_patient (SvPatientRecord *self,
 
           if (death == NULL && sv_fhir_date_parse (deceased_date, &year, &month, &day) >= SV_DATE_PRECISION_DAY)
             death = g_date_time_new_utc (year, month, day, 0, 0, 0);
-          age = death != NULL ? sv_fhir_age_in_years (member_string (patient, "birthDate"), death) : -1;
+          age = death != NULL ? sv_fhir_age_in_years (sv_fhir_member_string (patient, "birthDate"), death) : -1;
         }
       else
         age = -1;
@@ -652,8 +636,8 @@ describe_skipped (JsonObject   *resource,
                   const char   *fallback_type,
                   const GError *error)
 {
-  const char *type = member_string (resource, "resourceType");
-  const char *id = member_string (resource, "id");
+  const char *type = sv_fhir_member_string (resource, "resourceType");
+  const char *id = sv_fhir_member_string (resource, "id");
 
   /* Translators: a resource that could not be read, e.g. "Condition/123 (Its element “code” is not valid.)". */
   return g_strdup_printf (_("%s/%s (%s)"), type != NULL ? type : fallback_type,
@@ -690,50 +674,101 @@ link_reasons (SvPatientRecord *self)
     }
 }
 
-static void
-conditions_done (GTask              *task,
-                 SvFhirSearchResult *result)
+/* Rows are made and sorted in a worker: for thousands of entries that is
+ * the longest step of a load, and the main loop must not stall. The worker
+ * owns the search result until it returns; nothing else touches it. */
+typedef struct
 {
-  Load *load = g_task_get_task_data (task);
-  SvPatientRecord *self = load->record;
-  g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GPtrArray) diagnoses = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GPtrArray) skipped = g_ptr_array_new_with_free_func (g_free);
+  Res                 res;
+  SvFhirSearchResult *result;
+  GPtrArray          *problems;
+  GPtrArray          *diagnoses;
+  GPtrArray          *medications;
+  GPtrArray          *skipped;
+} Built;
 
-  add_invalid (skipped, result);
+static void
+built_free (Built *built)
+{
+  sv_fhir_search_result_free (built->result);
+  g_ptr_array_unref (built->problems);
+  g_ptr_array_unref (built->diagnoses);
+  g_ptr_array_unref (built->medications);
+  g_ptr_array_unref (built->skipped);
+  g_free (built);
+}
+
+static void
+build_rows_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  Built *built = task_data;
+  SvFhirSearchResult *result = built->result;
+
+  add_invalid (built->skipped, result);
   for (guint i = 0; i < result->matches->len; i++)
     {
       JsonObject *resource = g_ptr_array_index (result->matches, i);
       g_autoptr(GError) error = NULL;
-      g_autoptr(SvProblem) row = sv_problem_new_from_json (resource, &error);
 
-      if (row == NULL)
+      if (built->res == RES_CONDITION)
         {
-          g_ptr_array_add (skipped, describe_skipped (resource, "Condition", error));
-          continue;
+          g_autoptr(SvProblem) row = sv_problem_new_from_json (resource, &error);
+
+          if (row == NULL)
+            g_ptr_array_add (built->skipped, describe_skipped (resource, "Condition", error));
+          else if (sv_problem_get_entered_in_error (row))
+            continue;
+          else if (sv_problem_get_category (row) == SV_PROBLEM_CATEGORY_ENCOUNTER_DIAGNOSIS)
+            g_ptr_array_add (built->diagnoses, g_steal_pointer (&row));
+          else
+            g_ptr_array_add (built->problems, g_steal_pointer (&row));
         }
-
-      if (sv_problem_get_entered_in_error (row))
-        continue;
-
-      g_hash_table_replace (self->problem_index, (gpointer) sv_problem_get_id (row), row);
-      if (sv_problem_get_category (row) == SV_PROBLEM_CATEGORY_ENCOUNTER_DIAGNOSIS)
-        g_ptr_array_add (diagnoses, g_steal_pointer (&row));
       else
-        g_ptr_array_add (problems, g_steal_pointer (&row));
+        {
+          g_autoptr(SvMedication) row = sv_medication_new_from_json (resource, &error);
+
+          if (row == NULL)
+            g_ptr_array_add (built->skipped, describe_skipped (resource, res_types[built->res], error));
+          else if (!sv_medication_get_entered_in_error (row))
+            g_ptr_array_add (built->medications, g_steal_pointer (&row));
+        }
     }
 
-  g_ptr_array_sort (problems, compare_problems);
-  g_ptr_array_sort (diagnoses, compare_problems);
+  g_ptr_array_sort (built->problems, compare_problems);
+  g_ptr_array_sort (built->diagnoses, compare_problems);
+  g_ptr_array_sort (built->medications, compare_medications);
+
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+conditions_done (GTask *task,
+                 Built *built)
+{
+  Load *load = g_task_get_task_data (task);
+  SvPatientRecord *self = load->record;
+  GPtrArray *lists[] = { built->problems, built->diagnoses };
+
+  for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
+    for (guint i = 0; i < lists[l]->len; i++)
+      {
+        SvProblem *row = g_ptr_array_index (lists[l], i);
+
+        g_hash_table_replace (self->problem_index, (gpointer) sv_problem_get_id (row), row);
+      }
 
   /* One splice per model: the view sees a single items-changed. */
   g_list_store_splice (self->problems, 0, g_list_model_get_n_items (G_LIST_MODEL (self->problems)),
-                       problems->pdata, problems->len);
+                       built->problems->pdata, built->problems->len);
   g_list_store_splice (self->encounter_diagnoses, 0,
                        g_list_model_get_n_items (G_LIST_MODEL (self->encounter_diagnoses)),
-                       diagnoses->pdata, diagnoses->len);
+                       built->diagnoses->pdata, built->diagnoses->len);
 
-  finish_resource (self, RES_CONDITION, result, skipped, problems->len + diagnoses->len);
+  finish_resource (self, RES_CONDITION, built->result, built->skipped,
+                   built->problems->len + built->diagnoses->len);
   link_reasons (self);
 }
 
@@ -858,42 +893,22 @@ resolve_medications (GTask *task)
 }
 
 static void
-medications_done (GTask              *task,
-                  Res                 res,
-                  SvFhirSearchResult *result)
+medications_done (GTask *task,
+                  Built *built)
 {
   Load *load = g_task_get_task_data (task);
   SvPatientRecord *self = load->record;
-  g_autoptr(GPtrArray) skipped = g_ptr_array_new_with_free_func (g_free);
-  guint count = 0;
   GHashTableIter iter;
   gpointer key, value;
 
-  add_invalid (skipped, result);
-  for (guint i = 0; i < result->matches->len; i++)
-    {
-      JsonObject *resource = g_ptr_array_index (result->matches, i);
-      g_autoptr(GError) error = NULL;
-      g_autoptr(SvMedication) row = sv_medication_new_from_json (resource, &error);
+  for (guint i = 0; i < built->medications->len; i++)
+    g_ptr_array_add (load->medication_rows, g_object_ref (g_ptr_array_index (built->medications, i)));
 
-      if (row == NULL)
-        {
-          g_ptr_array_add (skipped, describe_skipped (resource, res_types[res], error));
-          continue;
-        }
-
-      if (sv_medication_get_entered_in_error (row))
-        continue;
-
-      g_ptr_array_add (load->medication_rows, g_steal_pointer (&row));
-      count++;
-    }
-
-  g_hash_table_iter_init (&iter, result->included);
+  g_hash_table_iter_init (&iter, built->result->included);
   while (g_hash_table_iter_next (&iter, &key, &value))
     g_hash_table_replace (load->included, g_strdup (key), json_object_ref (value));
 
-  finish_resource (self, res, result, skipped, count);
+  finish_resource (self, built->res, built->result, built->skipped, built->medications->len);
 }
 
 static void
@@ -915,9 +930,52 @@ medication_searches_complete (GTask *task)
 
 typedef struct
 {
-  GTask *task;
-  Res    res;
+  GTask    *task;
+  Res       res;
+  gboolean  include;
 } SearchOp;
+
+static void start_search (GTask    *task,
+                          Res       res,
+                          gboolean  include);
+
+/* After a search and its rows: the resource type's state, and once both
+ * medication searches are done, the medication list. */
+static void
+search_finished (GTask *task,
+                 Res    res)
+{
+  Load *load = g_task_get_task_data (task);
+
+  if (res != RES_CONDITION && --load->medication_searches == 0)
+    medication_searches_complete (task);
+
+  update_sections (load->record);
+  load_step_done (task);
+}
+
+static void
+rows_built_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Load *load = g_task_get_task_data (task);
+  Built *built = g_task_get_task_data (G_TASK (result));
+
+  if (g_cancellable_is_cancelled (load->cancellable))
+    {
+      load_step_done (task);
+      return;
+    }
+
+  if (built->res == RES_CONDITION)
+    conditions_done (task, built);
+  else
+    medications_done (task, built);
+
+  search_finished (task, built->res);
+}
 
 static void
 search_cb (GObject      *object,
@@ -927,15 +985,28 @@ search_cb (GObject      *object,
   SearchOp *op = user_data;
   g_autoptr(GTask) task = op->task;
   Res res = op->res;
+  gboolean include = op->include;
   Load *load = g_task_get_task_data (task);
-  SvPatientRecord *self = load->record;
   g_autoptr(GError) error = NULL;
-  g_autoptr(SvFhirSearchResult) found = sv_fhir_client_search_finish (SV_FHIR_CLIENT (object), result, &error);
+  SvFhirSearchResult *found = sv_fhir_client_search_finish (SV_FHIR_CLIENT (object), result, &error);
+  g_autoptr(GTask) build = NULL;
+  Built *built;
 
   g_free (op);
 
   if (g_cancellable_is_cancelled (load->cancellable))
     {
+      sv_fhir_search_result_free (found);
+      load_step_done (task);
+      return;
+    }
+
+  /* _include is optional: a server that refuses it is asked again
+   * without, and the names are then read in batches. */
+  if (found == NULL && include && g_error_matches (error, SV_ERROR, SV_ERROR_PROTOCOL))
+    {
+      g_debug ("%s search with _include failed, asking without: %s", res_types[res], error->message);
+      start_search (task, res, FALSE);
       load_step_done (task);
       return;
     }
@@ -943,23 +1014,29 @@ search_cb (GObject      *object,
   if (found == NULL)
     {
       g_debug ("%s search failed: %s", res_types[res], error->message);
-      fail_resource (self, res, error);
+      fail_resource (load->record, res, error);
+      search_finished (task, res);
+      return;
     }
-  else if (res == RES_CONDITION)
-    conditions_done (task, found);
-  else
-    medications_done (task, res, found);
 
-  if (res != RES_CONDITION && --load->medication_searches == 0)
-    medication_searches_complete (task);
+  built = g_new0 (Built, 1);
+  built->res = res;
+  built->result = found;
+  built->problems = g_ptr_array_new_with_free_func (g_object_unref);
+  built->diagnoses = g_ptr_array_new_with_free_func (g_object_unref);
+  built->medications = g_ptr_array_new_with_free_func (g_object_unref);
+  built->skipped = g_ptr_array_new_with_free_func (g_free);
 
-  update_sections (self);
-  load_step_done (task);
+  build = g_task_new (NULL, load->cancellable, rows_built_cb, g_steal_pointer (&task));
+  g_task_set_source_tag (build, build_rows_thread);
+  g_task_set_task_data (build, built, (GDestroyNotify) built_free);
+  g_task_run_in_thread (build, build_rows_thread);
 }
 
 static void
-start_search (GTask *task,
-              Res    res)
+start_search (GTask    *task,
+              Res       res,
+              gboolean  include)
 {
   Load *load = g_task_get_task_data (task);
   g_autofree char *subject = g_strconcat ("Patient/", load->patient_id, NULL);
@@ -968,19 +1045,15 @@ start_search (GTask *task,
 
   /* Asking the server to include the referenced Medications saves the
    * batched reads when it supports _include. */
-  if (res == RES_REQUEST)
+  if (include && res != RES_CONDITION)
     {
       params[4] = "_include";
-      params[5] = "MedicationRequest:medication";
-    }
-  else if (res == RES_STATEMENT)
-    {
-      params[4] = "_include";
-      params[5] = "MedicationStatement:medication";
+      params[5] = res == RES_REQUEST ? "MedicationRequest:medication" : "MedicationStatement:medication";
     }
 
   op->task = g_object_ref (task);
   op->res = res;
+  op->include = params[4] != NULL;
   load->pending++;
   sv_fhir_client_search_async (load->client, res_types[res], params, load->cancellable, search_cb, op);
 }
@@ -1021,7 +1094,7 @@ patient_read_cb (GObject      *object,
 
   for (Res res = 0; res < N_RES; res++)
     if (self->resources[res].state == SV_SECTION_STATE_LOADING)
-      start_search (task, res);
+      start_search (task, res, TRUE);
 
   if (load->medication_searches == 0)
     medication_searches_complete (task);
@@ -1151,6 +1224,12 @@ sv_patient_record_get_patient (SvPatientRecord *self)
   return self->patient;
 }
 
+/**
+ * sv_patient_record_get_patient_id:
+ * @self: a #SvPatientRecord
+ *
+ * Returns: (nullable): the id of the patient loaded or loading
+ */
 const char *
 sv_patient_record_get_patient_id (SvPatientRecord *self)
 {
@@ -1223,6 +1302,12 @@ sv_patient_record_get_mrn (SvPatientRecord *self)
   return self->mrn;
 }
 
+/**
+ * sv_patient_record_get_mrn_label:
+ * @self: a #SvPatientRecord
+ *
+ * Returns: (nullable): the MRN's type text, e.g. "Medical Record Number"
+ */
 const char *
 sv_patient_record_get_mrn_label (SvPatientRecord *self)
 {
@@ -1230,6 +1315,12 @@ sv_patient_record_get_mrn_label (SvPatientRecord *self)
   return self->mrn_label;
 }
 
+/**
+ * sv_patient_record_get_deceased:
+ * @self: a #SvPatientRecord
+ *
+ * Returns: whether the patient is recorded as deceased
+ */
 gboolean
 sv_patient_record_get_deceased (SvPatientRecord *self)
 {
@@ -1276,6 +1367,12 @@ sv_patient_record_get_last_fetched (SvPatientRecord *self)
   return self->last_fetched;
 }
 
+/**
+ * sv_patient_record_get_loading:
+ * @self: a #SvPatientRecord
+ *
+ * Returns: whether a load is in flight
+ */
 gboolean
 sv_patient_record_get_loading (SvPatientRecord *self)
 {
@@ -1358,6 +1455,13 @@ sv_patient_record_find_problem (SvPatientRecord *self,
   return g_hash_table_lookup (self->problem_index, condition_id);
 }
 
+/**
+ * sv_patient_record_get_section_state:
+ * @self: a #SvPatientRecord
+ * @section: a #SvSection
+ *
+ * Returns: the state of @section
+ */
 SvSectionState
 sv_patient_record_get_section_state (SvPatientRecord *self,
                                      SvSection        section)
@@ -1641,20 +1745,20 @@ sv_patient_record_to_json_node (SvPatientRecord *self)
   if (self->patient != NULL)
     {
       json_builder_begin_object (builder);
-      add_string (builder, "id", member_string (self->patient, "id"));
+      add_string (builder, "id", sv_fhir_member_string (self->patient, "id"));
       add_string (builder, "name", self->name);
-      add_string (builder, "birthDate", member_string (self->patient, "birthDate"));
+      add_string (builder, "birthDate", sv_fhir_member_string (self->patient, "birthDate"));
       add_string (builder, "birth", self->birth);
       json_builder_set_member_name (builder, "age");
       if (self->age >= 0)
         json_builder_add_int_value (builder, self->age);
       else
         json_builder_add_null_value (builder);
-      add_string (builder, "gender", member_string (self->patient, "gender"));
+      add_string (builder, "gender", sv_fhir_member_string (self->patient, "gender"));
       add_string (builder, "mrn", self->mrn);
       add_string (builder, "mrnLabel", self->mrn_label);
       add_boolean (builder, "deceased", self->deceased);
-      add_string (builder, "deceasedDate", member_string (self->patient, "deceasedDateTime"));
+      add_string (builder, "deceasedDate", sv_fhir_member_string (self->patient, "deceasedDateTime"));
       json_builder_end_object (builder);
     }
   else
@@ -1922,7 +2026,7 @@ sv_patient_record_to_text (SvPatientRecord *self)
       if (self->last_fetched != NULL)
         {
           /* Translators: strftime format of when the record was read. */
-          g_autofree char *when = g_date_time_format (self->last_fetched, _("%-d %b %Y %H:%M"));
+          g_autofree char *when = g_date_time_format (self->last_fetched, C_("date", "%-d %b %Y %H:%M"));
 
           g_string_append (text, " · ");
           g_string_append_printf (text, _("Fetched: %s"), when);

@@ -5,7 +5,6 @@
 
 #include "sv-problem.h"
 
-#include <glib/gi18n.h>
 
 #include "sv-fhir-value.h"
 
@@ -77,35 +76,6 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
-
-static const char *
-member_string (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node;
-
-  if (object == NULL || !json_object_has_member (object, name))
-    return NULL;
-
-  node = json_object_get_member (object, name);
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
-
-static JsonObject *
-member_object (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node;
-
-  if (object == NULL || !json_object_has_member (object, name))
-    return NULL;
-
-  node = json_object_get_member (object, name);
-  return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
 
 static void
 sv_problem_finalize (GObject *object)
@@ -317,10 +287,10 @@ group_of (const char *clinical_status,
 static const char *
 onset_date_of (JsonObject *condition)
 {
-  const char *date = member_string (condition, "onsetDateTime");
+  const char *date = sv_fhir_member_string (condition, "onsetDateTime");
 
   if (date == NULL)
-    date = member_string (member_object (condition, "onsetPeriod"), "start");
+    date = sv_fhir_member_string (sv_fhir_member_object (condition, "onsetPeriod"), "start");
   return date;
 }
 
@@ -350,34 +320,46 @@ sv_problem_new_from_json (JsonObject  *condition,
   self = g_object_new (SV_TYPE_PROBLEM, NULL);
   self->resource = json_object_ref (condition);
 
-  code = member_object (condition, "code");
+  code = sv_fhir_member_object (condition, "code");
   self->display = sv_fhir_concept_display (code, SV_CODE_DOMAIN_CONDITION);
   self->codings = sv_fhir_concept_codings (code);
-  self->clinical_status = g_strdup (sv_fhir_status_code (member_object (condition, "clinicalStatus"),
+  self->clinical_status = g_strdup (sv_fhir_status_code (sv_fhir_member_object (condition, "clinicalStatus"),
                                                          CLINICAL_SYSTEM));
-  self->verification_status = g_strdup (sv_fhir_status_code (member_object (condition, "verificationStatus"),
+  self->verification_status = g_strdup (sv_fhir_status_code (sv_fhir_member_object (condition, "verificationStatus"),
                                                              VERIFICATION_SYSTEM));
   self->group = group_of (self->clinical_status, condition);
   self->category = category_of (condition);
   self->onset_text = sv_fhir_choice_display (condition, "onset");
   self->abatement_text = sv_fhir_choice_display (condition, "abatement");
-  self->recorded_text = sv_fhir_date_format (member_string (condition, "recordedDate"));
+  self->recorded_text = sv_fhir_date_format (sv_fhir_member_string (condition, "recordedDate"));
   self->onset_date = g_strdup (onset_date_of (condition));
   self->onset_key = sv_fhir_date_sort_key (self->onset_date);
-  self->recorded_key = sv_fhir_date_sort_key (member_string (condition, "recordedDate"));
+  self->recorded_key = sv_fhir_date_sort_key (sv_fhir_member_string (condition, "recordedDate"));
   self->inferred = sv_fhir_inferred_confidence (condition, &self->confidence);
   self->notes = sv_fhir_notes_text (condition);
 
   return g_steal_pointer (&self);
 }
 
+/**
+ * sv_problem_get_id:
+ * @self: a #SvProblem
+ *
+ * Returns: the Condition's id
+ */
 const char *
 sv_problem_get_id (SvProblem *self)
 {
   g_return_val_if_fail (SV_IS_PROBLEM (self), NULL);
-  return member_string (self->resource, "id");
+  return sv_fhir_member_string (self->resource, "id");
 }
 
+/**
+ * sv_problem_get_resource_type:
+ * @self: a #SvProblem
+ *
+ * Returns: "Condition"
+ */
 const char *
 sv_problem_get_resource_type (SvProblem *self)
 {
@@ -385,6 +367,12 @@ sv_problem_get_resource_type (SvProblem *self)
   return "Condition";
 }
 
+/**
+ * sv_problem_get_display:
+ * @self: a #SvProblem
+ *
+ * Returns: the name by the CodeableConcept rules, never %NULL
+ */
 const char *
 sv_problem_get_display (SvProblem *self)
 {
@@ -405,6 +393,12 @@ sv_problem_get_codings (SvProblem *self)
   return self->codings;
 }
 
+/**
+ * sv_problem_get_clinical_status:
+ * @self: a #SvProblem
+ *
+ * Returns: (nullable): the clinicalStatus code, %NULL when absent
+ */
 const char *
 sv_problem_get_clinical_status (SvProblem *self)
 {
@@ -412,6 +406,12 @@ sv_problem_get_clinical_status (SvProblem *self)
   return self->clinical_status;
 }
 
+/**
+ * sv_problem_get_verification_status:
+ * @self: a #SvProblem
+ *
+ * Returns: (nullable): the verificationStatus code
+ */
 const char *
 sv_problem_get_verification_status (SvProblem *self)
 {
@@ -419,6 +419,12 @@ sv_problem_get_verification_status (SvProblem *self)
   return self->verification_status;
 }
 
+/**
+ * sv_problem_get_group:
+ * @self: a #SvProblem
+ *
+ * Returns: the group the row is listed under
+ */
 SvProblemGroup
 sv_problem_get_group (SvProblem *self)
 {
@@ -426,6 +432,12 @@ sv_problem_get_group (SvProblem *self)
   return self->group;
 }
 
+/**
+ * sv_problem_get_category:
+ * @self: a #SvProblem
+ *
+ * Returns: whether the row is on the problem list or an encounter diagnosis
+ */
 SvProblemCategory
 sv_problem_get_category (SvProblem *self)
 {
@@ -446,6 +458,12 @@ sv_problem_get_category_code (SvProblem *self)
   return g_enum_get_value (g_type_class_peek (SV_TYPE_PROBLEM_CATEGORY), self->category)->value_nick;
 }
 
+/**
+ * sv_problem_get_onset_text:
+ * @self: a #SvProblem
+ *
+ * Returns: (nullable): onset[x] for people, whatever its type
+ */
 const char *
 sv_problem_get_onset_text (SvProblem *self)
 {
@@ -453,6 +471,12 @@ sv_problem_get_onset_text (SvProblem *self)
   return self->onset_text;
 }
 
+/**
+ * sv_problem_get_abatement_text:
+ * @self: a #SvProblem
+ *
+ * Returns: (nullable): abatement[x] for people
+ */
 const char *
 sv_problem_get_abatement_text (SvProblem *self)
 {
@@ -460,6 +484,12 @@ sv_problem_get_abatement_text (SvProblem *self)
   return self->abatement_text;
 }
 
+/**
+ * sv_problem_get_recorded_text:
+ * @self: a #SvProblem
+ *
+ * Returns: (nullable): the recordedDate for people
+ */
 const char *
 sv_problem_get_recorded_text (SvProblem *self)
 {
@@ -490,7 +520,7 @@ const char *
 sv_problem_get_recorded_date (SvProblem *self)
 {
   g_return_val_if_fail (SV_IS_PROBLEM (self), NULL);
-  return member_string (self->resource, "recordedDate");
+  return sv_fhir_member_string (self->resource, "recordedDate");
 }
 
 /**
@@ -562,6 +592,12 @@ sv_problem_get_confidence (SvProblem *self)
   return self->confidence;
 }
 
+/**
+ * sv_problem_get_notes:
+ * @self: a #SvProblem
+ *
+ * Returns: (nullable): the notes' texts, one per line
+ */
 const char *
 sv_problem_get_notes (SvProblem *self)
 {
