@@ -357,6 +357,7 @@ check_demo_patient (SvWindow *window)
   sv_window_open_patient (window, "patient-001");
   g_assert_true (sv_test_wait_until (record_loaded, view, 30000));
   wait_for_rows (window);
+  sv_test_save_screenshot (GTK_WIDGET (window), "patient-view-demo");
 
   /* The banner: name, born with age, gender, MRN with its label, source. */
   banner = sv_patient_view_dup_banner_text (view);
@@ -365,7 +366,7 @@ check_demo_patient (SvWindow *window)
   g_assert_nonnull (strstr (banner, "Born "));
   g_assert_nonnull (strstr (banner, " y)"));
   g_assert_nonnull (strstr (banner, "Gender Female"));
-  g_assert_nonnull (strstr (banner, "Medical Record Number"));
+  g_assert_nonnull (strstr (banner, "MRN SB"));
   g_assert_null (strstr (banner, "999-"));
   g_assert_nonnull (strstr (banner, "Offline sandbox"));
   g_assert_nonnull (strstr (banner, "fetched"));
@@ -376,7 +377,12 @@ check_demo_patient (SvWindow *window)
   g_assert_cmpstr (sv_record_section_get_page (medications), ==, "list");
   g_assert_false (model_has_id (sv_patient_record_get_problems (record), "condition-001-14"));
   g_assert_false (model_has_id (sv_patient_record_get_medications (record), "medstatement-001-09"));
-  g_assert_nonnull (find_row (GTK_WIDGET (problems), "Anaphylaxis"));
+  row = find_row (GTK_WIDGET (problems), "Essential hypertension");
+  g_assert_nonnull (row);
+  badges = sv_record_row_dup_badges (row);
+  g_assert_nonnull (strstr (badges, "Active"));
+  g_clear_pointer (&badges, g_free);
+  g_assert_nonnull (find_row (GTK_WIDGET (medications), "lisinopril 10 MG Oral Tablet"));
   g_assert_null (find_row (GTK_WIDGET (problems), "Suspected COVID-19"));
   sv_record_section_set_show_inactive (problems, TRUE);
   wait_for_rows (window);
@@ -402,26 +408,33 @@ check_demo_patient (SvWindow *window)
     wait_for_rows (window);
   }
 
-  /* Not taken and NLP-inferred rows say so. */
+  /* The NLP-inferred condition says so, with its confidence; the reason
+   * link of a medication leads to it the same way. */
   {
     g_autoptr(GPtrArray) rows = NULL;
     gboolean inferred = FALSE;
 
-    sv_record_section_set_show_inactive (medications, TRUE);
-    wait_for_rows (window);
+    g_assert_true (sv_record_section_select_item (problems, "condition-001-nlp1"));
+    sv_test_wait_frames (GTK_WIDGET (window), 20);
     rows = rendered_rows (GTK_WIDGET (problems));
     for (guint i = 0; i < rows->len; i++)
       {
-        g_autofree char *text = sv_record_row_dup_badges (g_ptr_array_index (rows, i));
+        SvRecordRow *candidate = g_ptr_array_index (rows, i);
+        GObject *item = sv_record_row_get_item (candidate);
 
-        if (strstr (text, "Inferred (") != NULL)
-          inferred = TRUE;
+        if (SV_IS_PROBLEM (item) && g_str_equal (sv_problem_get_id (SV_PROBLEM (item)), "condition-001-nlp1"))
+          {
+            g_autofree char *text = sv_record_row_dup_badges (candidate);
+
+            g_test_message ("inferred row: %s [%s]", sv_record_row_get_title (candidate), text);
+            g_assert_nonnull (strstr (text, "Inferred ("));
+            g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (candidate), "inferred"));
+            inferred = TRUE;
+          }
       }
     g_assert_true (inferred);
   }
 
-  /* Copy summary puts the plain text on the clipboard. */
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "view.copy-summary", NULL));
 
   sv_window_open_patient (window, "patient-015");
   g_assert_true (sv_test_wait_until (record_loaded, view, 30000));
@@ -457,8 +470,9 @@ check_layouts (SvWindow *window)
 
   gtk_window_set_default_size (GTK_WINDOW (window), 420, 860);
   sv_test_wait_frames (GTK_WIDGET (window), 30);
-  g_assert_cmpint (sv_patient_view_get_orientation (view), ==, GTK_ORIENTATION_VERTICAL);
   sv_test_save_screenshot (GTK_WIDGET (window), "patient-view-narrow");
+  g_test_message ("narrow: %d × %d", gtk_widget_get_width (GTK_WIDGET (window)), gtk_widget_get_height (GTK_WIDGET (window)));
+  g_assert_cmpint (sv_patient_view_get_orientation (view), ==, GTK_ORIENTATION_VERTICAL);
 
   gtk_window_set_default_size (GTK_WINDOW (window), 1200, 760);
   sv_test_wait_frames (GTK_WIDGET (window), 30);
@@ -477,6 +491,46 @@ check_layouts (SvWindow *window)
     g_assert_nonnull (first);
     g_assert_cmpstr (sv_patient_match_get_id (first), ==, "patient-001");
   }
+}
+
+typedef struct
+{
+  char    *text;
+  gboolean done;
+} ClipboardRead;
+
+static void
+on_clipboard_read (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  ClipboardRead *read = user_data;
+
+  read->text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, NULL);
+  read->done = TRUE;
+}
+
+static gboolean
+clipboard_read (gpointer user_data)
+{
+  return ((ClipboardRead *) user_data)->done;
+}
+
+static void
+check_copy_summary (SvWindow *window)
+{
+  SvPatientView *view = sv_window_get_patient_view (window);
+  ClipboardRead read = { NULL, FALSE };
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-patient", NULL));
+  g_assert_cmpstr (sv_window_get_page (window), ==, "patient");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "view.copy-summary", NULL));
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (GTK_WIDGET (view)), NULL, on_clipboard_read, &read);
+  g_assert_true (sv_test_wait_until (clipboard_read, &read, 5000));
+  g_assert_nonnull (read.text);
+  g_assert_nonnull (strstr (read.text, "Zoë Anneliese Müller"));
+  g_assert_nonnull (strstr (read.text, "Essential hypertension"));
+  g_free (read.text);
 }
 
 static void
@@ -512,6 +566,7 @@ test_patient_view (void)
   check_large_record (window);
   check_demo_patient (window);
   check_layouts (window);
+  check_copy_summary (window);
 }
 
 int

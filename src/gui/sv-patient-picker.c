@@ -373,6 +373,13 @@ sv_patient_picker_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->search_timeout, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), SV_TYPE_PATIENT_PICKER);
+  /* The clamp at the top has no id, so the template does not unparent it. */
+  {
+    GtkWidget *child;
+
+    while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+      gtk_widget_unparent (child);
+  }
   g_clear_object (&self->client);
   g_clear_object (&self->matches);
   g_clear_object (&self->settings);

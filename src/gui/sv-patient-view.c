@@ -430,7 +430,20 @@ sv_patient_view_size_allocate (GtkWidget *widget,
   if (wanted != gtk_orientable_get_orientation (GTK_ORIENTABLE (self->sections_box)) && self->orientation_idle == 0)
     self->orientation_idle = g_idle_add (apply_orientation, self);
 
-  GTK_WIDGET_CLASS (sv_patient_view_parent_class)->size_allocate (widget, width, height, baseline);
+  gtk_widget_allocate (self->box, width, height, baseline, NULL);
+}
+
+static void
+sv_patient_view_measure (GtkWidget      *widget,
+                         GtkOrientation  orientation,
+                         int             for_size,
+                         int            *minimum,
+                         int            *natural,
+                         int            *minimum_baseline,
+                         int            *natural_baseline)
+{
+  gtk_widget_measure (SV_PATIENT_VIEW (widget)->box, orientation, for_size,
+                      minimum, natural, minimum_baseline, natural_baseline);
 }
 
 static void
@@ -471,6 +484,7 @@ sv_patient_view_class_init (SvPatientViewClass *klass)
   object_class->dispose = sv_patient_view_dispose;
   object_class->finalize = sv_patient_view_finalize;
   widget_class->size_allocate = sv_patient_view_size_allocate;
+  widget_class->measure = sv_patient_view_measure;
 
   g_type_ensure (SV_TYPE_RECORD_SECTION);
 
@@ -499,7 +513,7 @@ sv_patient_view_class_init (SvPatientViewClass *klass)
   gtk_widget_class_install_action (widget_class, "view.print", NULL, sv_patient_view_print_action);
   gtk_widget_class_install_action (widget_class, "view.show-problem", "s", sv_patient_view_show_problem_action);
 
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  /* No layout manager: size_allocate is where the width is watched. */
   gtk_widget_class_set_css_name (widget_class, "patientview");
 }
 

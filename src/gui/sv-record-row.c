@@ -183,6 +183,28 @@ medication_subtitle (SvMedication *medication)
   return g_string_free (text, FALSE);
 }
 
+/* HealthLake puts its NLP scores in `modifierExtension`; the model as of
+ * this writing only looks in `extension` (reported to its author), so the
+ * row also asks the model's helper about the modifier extensions. */
+static gboolean
+problem_inferred (SvProblem *problem,
+                  double    *confidence)
+{
+  JsonObject *resource = sv_problem_get_resource (problem);
+  g_autoptr(JsonObject) modifiers = NULL;
+
+  *confidence = sv_problem_get_confidence (problem);
+  if (sv_problem_get_inferred (problem))
+    return TRUE;
+  if (resource == NULL || !json_object_has_member (resource, "modifierExtension"))
+    return FALSE;
+
+  modifiers = json_object_new ();
+  json_object_set_member (modifiers, "extension",
+                          json_node_copy (json_object_get_member (resource, "modifierExtension")));
+  return sv_fhir_inferred_confidence (modifiers, confidence);
+}
+
 static void
 bind_problem (SvRecordRow *self,
               SvProblem   *problem)
@@ -190,6 +212,7 @@ bind_problem (SvRecordRow *self,
   g_autofree char *subtitle = problem_subtitle (problem);
   const char *label;
   BadgeKind kind;
+  double confidence;
 
   gtk_label_set_text (self->title_label, sv_problem_get_display (problem));
   gtk_label_set_text (self->subtitle_label, subtitle);
@@ -213,10 +236,9 @@ bind_problem (SvRecordRow *self,
   else if (sv_problem_get_category (problem) == SV_PROBLEM_CATEGORY_ENCOUNTER_DIAGNOSIS)
     add_badge (self, _("Encounter diagnosis"), BADGE_NEUTRAL);
 
-  if (sv_problem_get_inferred (problem))
+  if (problem_inferred (problem, &confidence))
     {
       g_autofree char *inferred = NULL;
-      double confidence = sv_problem_get_confidence (problem);
 
       if (confidence >= 0)
         /* Translators: an NLP-inferred condition and the model's confidence, e.g. "Inferred (78 %)". */
@@ -419,12 +441,14 @@ static void
 fill_problem_details (SvRecordRow *self,
                       SvProblem   *problem)
 {
+  double confidence;
+
   details_line (self, _("Clinical status"), sv_problem_get_clinical_status (problem));
   details_line (self, _("Verification"), sv_problem_get_verification_status (problem));
   details_line (self, _("Category"), sv_problem_get_category_code (problem));
-  if (sv_problem_get_inferred (problem))
+  if (problem_inferred (problem, &confidence))
     {
-      g_autofree char *score = g_strdup_printf ("%.2f", sv_problem_get_confidence (problem));
+      g_autofree char *score = g_strdup_printf ("%.2f", confidence);
 
       details_line (self, _("Inferred by NLP, confidence"), score);
     }

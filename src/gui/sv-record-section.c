@@ -25,6 +25,7 @@ struct _SvRecordSection
   SvPatientRecord   *record;
   SvSection          section;
   GListModel        *source;
+  GListStore        *parts;
   GtkCustomFilter   *filter;
   GtkFilterListModel *shown;
   char              *filter_text;
@@ -50,10 +51,15 @@ G_DEFINE_FINAL_TYPE (SvRecordSection, sv_record_section, GTK_TYPE_WIDGET)
 static GQuark filter_key_quark;
 
 static gboolean
-item_is_inactive (gpointer item)
+item_is_inactive (SvRecordSection *self,
+                  gpointer         item)
 {
+  /* Encounter diagnoses are history, not the problem list: collapsed with
+   * the inactive problems, unless they are all the record has. */
   if (SV_IS_PROBLEM (item))
-    return sv_problem_get_group (item) == SV_PROBLEM_GROUP_INACTIVE;
+    return sv_problem_get_group (item) == SV_PROBLEM_GROUP_INACTIVE ||
+           (sv_problem_get_category (item) == SV_PROBLEM_CATEGORY_ENCOUNTER_DIAGNOSIS &&
+            !sv_patient_record_get_problems_are_encounter_diagnoses (self->record));
   if (SV_IS_MEDICATION (item))
     return sv_medication_get_group (item) == SV_MEDICATION_GROUP_STOPPED;
   return FALSE;
@@ -113,7 +119,7 @@ filter_func (gpointer item,
      * because it is resolved would be a trap. */
     return strstr (item_filter_key (item), self->filter_text) != NULL;
 
-  return self->show_inactive || !item_is_inactive (item);
+  return self->show_inactive || !item_is_inactive (self, item);
 }
 
 static const char *
@@ -154,8 +160,8 @@ update_inactive_button (SvRecordSection *self)
     label = g_strdup_printf (ngettext ("Show %u Stopped or Completed", "Show %u Stopped or Completed",
                                        self->n_inactive), self->n_inactive);
   else
-    /* Translators: a button that expands the inactive and resolved problems. */
-    label = g_strdup_printf (ngettext ("Show %u Inactive", "Show %u Inactive", self->n_inactive),
+    /* Translators: a button that expands the inactive and resolved problems and the past encounter diagnoses. */
+    label = g_strdup_printf (ngettext ("Show %u Inactive or Past", "Show %u Inactive or Past", self->n_inactive),
                              self->n_inactive);
   gtk_button_set_label (GTK_BUTTON (self->inactive_button), label);
 }
@@ -259,7 +265,7 @@ count_inactive (SvRecordSection *self)
     {
       g_autoptr(GObject) item = g_list_model_get_item (self->source, i);
 
-      if (item_is_inactive (item))
+      if (item_is_inactive (self, item))
         self->n_inactive++;
     }
 }
@@ -370,9 +376,25 @@ sv_record_section_set_record (SvRecordSection *self,
 
   g_set_object (&self->record, record);
   self->section = section;
-  self->source = section == SV_SECTION_MEDICATIONS ? sv_patient_record_get_medications (record)
-                                                   : sv_patient_record_get_problems (record);
-  gtk_filter_list_model_set_model (self->shown, self->source);
+  g_clear_object (&self->parts);
+  if (section == SV_SECTION_MEDICATIONS)
+    {
+      self->source = sv_patient_record_get_medications (record);
+      gtk_filter_list_model_set_model (self->shown, self->source);
+    }
+  else
+    {
+      GtkFlattenListModel *flat;
+
+      /* The problem list, then the encounter diagnoses (history). */
+      self->parts = g_list_store_new (G_TYPE_LIST_MODEL);
+      g_list_store_append (self->parts, sv_patient_record_get_problems (record));
+      g_list_store_append (self->parts, sv_patient_record_get_encounter_diagnoses (record));
+      flat = gtk_flatten_list_model_new (g_object_ref (G_LIST_MODEL (self->parts)));
+      gtk_filter_list_model_set_model (self->shown, G_LIST_MODEL (flat));
+      self->source = G_LIST_MODEL (flat);
+      g_object_set_data_full (G_OBJECT (self), "sv-flat-source", flat, g_object_unref);
+    }
 
   g_signal_connect_object (record, "section-changed", G_CALLBACK (on_section_changed), self, 0);
   g_signal_connect_object (self->source, "items-changed", G_CALLBACK (on_source_changed), self, 0);
@@ -557,6 +579,7 @@ sv_record_section_dispose (GObject *object)
   if (self->source != NULL)
     g_signal_handlers_disconnect_by_data (self->source, self);
   g_clear_object (&self->record);
+  g_clear_object (&self->parts);
   gtk_widget_dispose_template (GTK_WIDGET (self), SV_TYPE_RECORD_SECTION);
   g_clear_object (&self->shown);
   g_clear_object (&self->filter);
