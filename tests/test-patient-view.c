@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -567,13 +568,43 @@ test_patient_view (void)
   check_demo_patient (window);
   check_layouts (window);
   check_copy_summary (window);
+
+  /* Signed out, nothing of this session is left for the next test. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-session", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.sign-out", NULL));
+  g_assert_cmpstr (sv_window_get_page (window), ==, "welcome");
+  sv_test_wait_frames (GTK_WIDGET (window), 10);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
+  g_autofree char *config_dir = g_dir_make_tmp ("sv-patient-view-XXXXXX", NULL);
   int status;
+
+  /* The server profiles this test writes (user-level scopes) must not be
+   * what the other sign-in tests find in the shared test HOME. */
+  g_assert_nonnull (config_dir);
+  g_setenv ("XDG_CONFIG_HOME", config_dir, TRUE);
 
   gtk_test_init (&argc, &argv, NULL);
   g_set_prgname ("test-patient-view");
@@ -592,6 +623,7 @@ main (int   argc,
   status = g_test_run ();
   g_action_group_activate_action (G_ACTION_GROUP (the_app), "quit", NULL);
   g_clear_object (&the_app);
+  remove_tree (config_dir);
 
   return status;
 }
