@@ -26,6 +26,7 @@ static const SvCliCommand commands[] = {
   { "status", N_("Show who is signed in, the scopes, the patient and the expiry"), sv_cli_status },
   { "claims", N_("Show the claims of the access and ID tokens"), sv_cli_claims },
   { "logout", N_("Sign out and forget the sign-in"), sv_cli_logout },
+  { "summary", N_("Print a patient’s problems and medications (text or JSON)"), sv_cli_summary },
   { NULL, NULL, NULL },
 };
 
