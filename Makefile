@@ -12,6 +12,7 @@ SHELL := /bin/bash
 
 BUILD      ?= _build
 ASAN_BUILD ?= _build-asan
+RELEASE_BUILD ?= _build-release
 MESON      ?= meson
 NINJA      ?= ninja
 
@@ -21,9 +22,9 @@ BUILD_PACKAGES := meson ninja-build pkg-config gcc clang gettext python3 \
   libsoup-3.0-dev libjson-glib-dev libwebkitgtk-6.0-dev libsecret-1-dev \
   libcjose-dev libjansson-dev libssl-dev libcurl4-openssl-dev libsqlite3-dev \
   desktop-file-utils appstream ca-certificates
-RUN_PACKAGES   := gnome-keyring bubblewrap
+RUN_PACKAGES   := gnome-keyring bubblewrap adwaita-icon-theme hicolor-icon-theme fonts-cantarell
 TEST_PACKAGES  := xvfb xauth dbus dbus-x11 gnome-keyring bubblewrap libclang-rt-dev \
-  zip unzip curl openssl python3-jwt
+  zip unzip curl openssl python3-jwt python3-cryptography python3-yaml
 BENCH_PACKAGES := wrk hyperfine python3-jwt openssl time valgrind
 
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
@@ -49,6 +50,13 @@ deps:
 
 test-deps: deps
 	$(call install_packages,$(TEST_PACKAGES))
+	@# Node.js runs one interop test. A machine may already have Node.js from
+	@# elsewhere (with its own npm): only what is missing comes from apt.
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+	    $$(command -v node >/dev/null 2>&1 || echo nodejs) $$(command -v npm >/dev/null 2>&1 || echo npm); \
+	fi
 
 bench-deps: test-deps
 	$(call install_packages,$(BENCH_PACKAGES))
@@ -73,6 +81,7 @@ check: test-deps
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory build; \
 	$(MAKE) --no-print-directory asan-build; \
+	tests/interop/install-node-modules.sh $(BUILD)/interop $(ASAN_BUILD)/interop; \
 	built=$$(date +%s); \
 	status=0; \
 	tests/run-headless.sh $(BUILD) || status=1; \
@@ -84,8 +93,13 @@ check: test-deps
 	python3 tests/summarize.py $(BUILD) $(ASAN_BUILD) || status=1; \
 	exit $$status
 
-bench: bench-deps build
-	@tools/bench.sh $(BUILD)
+# Benchmarks measure an optimised build, not the debug one the tests use.
+$(RELEASE_BUILD)/build.ninja:
+	$(MESON) setup $(RELEASE_BUILD) -Dprofile=development --buildtype=release
+
+bench: bench-deps $(RELEASE_BUILD)/build.ninja
+	$(NINJA) -C $(RELEASE_BUILD)
+	@tools/bench.sh $(RELEASE_BUILD)
 
 fuzz: test-deps build
 	@subprojects/token-validator/tests/fuzz.sh $${FUZZ_SECONDS:-300}
@@ -94,4 +108,4 @@ lambda: deps build
 	@subprojects/token-validator/deploy/build-lambda-zip.sh $(BUILD)/subprojects/token-validator $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(RELEASE_BUILD)

@@ -187,6 +187,28 @@ test_age (void)
   g_assert_cmpint (sv_fhir_age_in_years ("2030-01-01", now), ==, -1);
 }
 
+static void
+test_inferred (void)
+{
+  /* The shape HealthLake documents (and the sandbox generates): scores as
+   * modifierExtensions directly under the resource. */
+  g_autoptr(JsonObject) healthlake = parse_object (
+    "{\"resourceType\":\"Condition\",\"modifierExtension\":["
+    "{\"url\":\"http://healthlake.amazonaws.com/aws-cm/infer-icd10/aws-cm-icd10-entity-score\",\"valueDecimal\":0.91},"
+    "{\"url\":\"http://healthlake.amazonaws.com/system-generated-linkage\",\"valueReference\":{\"reference\":\"Linkage/1\"}}]}");
+  g_autoptr(JsonObject) nested = parse_object (
+    "{\"extension\":[{\"url\":\"http://healthlake.amazonaws.com/aws-cm/\",\"extension\":["
+    "{\"url\":\"infer-icd10cm-entity-score\",\"valueDecimal\":0.5}]}]}");
+  g_autoptr(JsonObject) plain = parse_object ("{\"extension\":[{\"url\":\"http://example.org/score\",\"valueDecimal\":0.9}]}");
+  double confidence = 0;
+
+  g_assert_true (sv_fhir_inferred_confidence (healthlake, &confidence));
+  g_assert_cmpfloat_with_epsilon (confidence, 0.91, 1e-9);
+  g_assert_true (sv_fhir_inferred_confidence (nested, &confidence));
+  g_assert_cmpfloat_with_epsilon (confidence, 0.5, 1e-9);
+  g_assert_false (sv_fhir_inferred_confidence (plain, &confidence));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -205,6 +227,7 @@ main (int   argc,
   g_test_add_func ("/core/fhir-value/choice-display", test_choice_display);
   g_test_add_func ("/core/fhir-value/date-sort-key", test_date_sort_key);
   g_test_add_func ("/core/fhir-value/age", test_age);
+  g_test_add_func ("/core/fhir-value/inferred", test_inferred);
 
   return g_test_run ();
 }

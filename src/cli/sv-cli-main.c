@@ -26,6 +26,7 @@ static const SvCliCommand commands[] = {
   { "status", N_("Show who is signed in, the scopes, the patient and the expiry"), sv_cli_status },
   { "claims", N_("Show the claims of the access and ID tokens"), sv_cli_claims },
   { "logout", N_("Sign out and forget the sign-in"), sv_cli_logout },
+  { "get", N_("Read a resource from the FHIR server, such as Patient/ID"), sv_cli_get },
   { "summary", N_("Print a patient’s problems and medications (text or JSON)"), sv_cli_summary },
   { NULL, NULL, NULL },
 };
@@ -111,12 +112,6 @@ static char *
 sv_cli_describe_commands (void)
 {
   GString *text = g_string_new (NULL);
-
-  if (commands[0].name == NULL)
-    {
-      g_string_append (text, _("This version has no commands yet: sign-in and patient summaries arrive in the next version."));
-      return g_string_free (text, FALSE);
-    }
 
   g_string_append (text, _("Commands:"));
   for (guint i = 0; commands[i].name != NULL; i++)

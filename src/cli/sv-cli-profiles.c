@@ -3,7 +3,9 @@
 
 #include "config.h"
 
+#include <gio/gunixinputstream.h>
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "sv-cli.h"
 #include "sv-error.h"
@@ -71,6 +73,53 @@ profiles_show (SvProfileStore *store,
   return 0;
 }
 
+static void
+on_storage_unavailable (SvTokenStore *store,
+                        const char   *message,
+                        gboolean     *unavailable)
+{
+  *unavailable = TRUE;
+}
+
+/* The secret is read from stdin, never from the command line, where other
+ * users could see it in the process list. */
+static gboolean
+save_client_secret (const char  *profile,
+                    GError     **error)
+{
+  g_autoptr(GInputStream) input = g_unix_input_stream_new (0, FALSE);
+  g_autoptr(GDataInputStream) data = g_data_input_stream_new (input);
+  g_autoptr(SvTokenStore) tokens = sv_token_store_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *secret = NULL;
+  gboolean unavailable = FALSE;
+  gboolean ok;
+
+  secret = g_data_input_stream_read_line_utf8 (data, NULL, NULL, error);
+  if (secret == NULL || *g_strstrip (secret) == '\0')
+    {
+      g_clear_error (error);
+      g_set_error (error, SV_ERROR, SV_ERROR_INVALID_INPUT,
+                   _("No client secret was given on standard input. Pipe the secret into the command."));
+      return FALSE;
+    }
+
+  g_signal_connect (tokens, "storage-unavailable", G_CALLBACK (on_storage_unavailable), &unavailable);
+  sv_token_store_save_client_secret_async (tokens, profile, secret, NULL, sv_cli_store_result, &result);
+  ok = sv_token_store_save_client_secret_finish (tokens, sv_cli_wait (&result), error);
+  explicit_bzero (secret, strlen (secret));
+
+  if (ok && unavailable)
+    {
+      /* Memory only would be gone when this command ends: say so. */
+      g_set_error (error, SV_ERROR, SV_ERROR_NO_SECRET_STORAGE,
+                   _("No keyring is available to keep the client secret, and it is never written to a file. Install and unlock a keyring (such as GNOME Keyring), then add the profile again."));
+      return FALSE;
+    }
+
+  return ok;
+}
+
 static int
 profiles_add (SvProfileStore *store,
               int             argc,
@@ -91,6 +140,7 @@ profiles_add (SvProfileStore *store,
   g_autofree char *revoke = NULL;
   g_autofree char *jwks = NULL;
   gboolean replace = FALSE;
+  gboolean secret_stdin = FALSE;
   int exit_code;
   SvIdpKind kind = SV_IDP_GENERIC;
   SvRedirectMode mode = SV_REDIRECT_BROWSER;
@@ -106,6 +156,7 @@ profiles_add (SvProfileStore *store,
     { "token-endpoint", 0, 0, G_OPTION_ARG_STRING, &token, N_("Token endpoint override"), N_("URL") },
     { "revocation-endpoint", 0, 0, G_OPTION_ARG_STRING, &revoke, N_("Revocation endpoint override"), N_("URL") },
     { "jwks-uri", 0, 0, G_OPTION_ARG_STRING, &jwks, N_("Key set address override"), N_("URL") },
+    { "client-secret-stdin", 0, 0, G_OPTION_ARG_NONE, &secret_stdin, N_("Read a confidential client’s secret from standard input and keep it in the keyring"), NULL },
     { "replace", 0, 0, G_OPTION_ARG_NONE, &replace, N_("Replace a profile of the same name"), NULL },
     { NULL }
   };
@@ -146,8 +197,13 @@ profiles_add (SvProfileStore *store,
   sv_server_profile_set_revocation_endpoint (profile, revoke);
   sv_server_profile_set_jwks_uri (profile, jwks);
 
-  if (!sv_profile_store_add (store, profile, replace, &error) ||
-      !sv_profile_store_save (store, &error))
+  if (!sv_profile_store_add (store, profile, replace, &error))
+    return sv_cli_fail (error);
+
+  if (secret_stdin && !save_client_secret (argv[1], &error))
+    return sv_cli_fail (error);
+
+  if (!sv_profile_store_save (store, &error))
     return sv_cli_fail (error);
 
   g_print (_("Added the profile “%s”.\n"), argv[1]);
@@ -169,6 +225,7 @@ profiles_remove (SvProfileStore *store,
   g_autoptr(GError) error = NULL;
   g_autoptr(SvTokenStore) tokens = sv_token_store_new ();
   g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) secret_result = NULL;
 
   if (!sv_profile_store_remove (store, name, &error) ||
       !sv_profile_store_save (store, &error))
@@ -178,6 +235,10 @@ profiles_remove (SvProfileStore *store,
   sv_token_store_delete_async (tokens, name, NULL, on_session_deleted, &result);
   if (!sv_token_store_delete_finish (tokens, sv_cli_wait (&result), &error))
     g_debug ("Could not delete the kept session: %s", error->message);
+  g_clear_error (&error);
+  sv_token_store_delete_client_secret_async (tokens, name, NULL, on_session_deleted, &secret_result);
+  if (!sv_token_store_delete_client_secret_finish (tokens, sv_cli_wait (&secret_result), &error))
+    g_debug ("Could not delete the client secret: %s", error->message);
 
   g_print (_("Removed the profile “%s”.\n"), name);
   return 0;

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "sv-cli.h"
@@ -48,7 +49,9 @@ on_storage_unavailable (SvTokenStore *store,
                         const char   *message,
                         gpointer      user_data)
 {
-  g_printerr ("smart-viewer-cli: %s\n", message);
+  /* The core's message speaks of the app; a command ends sooner. */
+  g_printerr ("smart-viewer-cli: %s\n",
+              _("No keyring is available, so a sign-in lasts only as long as this command and later commands will not find it. Install and unlock a keyring (such as GNOME Keyring)."));
 }
 
 static CliContext *
@@ -57,6 +60,8 @@ cli_context_new (const char  *profile_name,
 {
   g_autoptr(CliContext) ctx = g_new0 (CliContext, 1);
   g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) secret_result = NULL;
+  g_autofree char *secret = NULL;
 
   ctx->profiles = sv_profile_store_new (NULL);
   if (!sv_profile_store_load (ctx->profiles, error))
@@ -75,7 +80,16 @@ cli_context_new (const char  *profile_name,
   if (ctx->discovery == NULL)
     return NULL;
 
-  ctx->session = sv_session_new (ctx->profile, ctx->discovery, ctx->http, ctx->store, NULL);
+  /* A confidential client's secret lives in the keyring only. */
+  sv_token_store_lookup_client_secret_async (ctx->store, sv_server_profile_get_name (ctx->profile),
+                                             NULL, sv_cli_store_result, &secret_result);
+  secret = sv_token_store_lookup_client_secret_finish (ctx->store, sv_cli_wait (&secret_result), error);
+  if (secret == NULL && error != NULL && *error != NULL)
+    return NULL;
+
+  ctx->session = sv_session_new (ctx->profile, ctx->discovery, ctx->http, ctx->store, secret);
+  if (secret != NULL)
+    explicit_bzero (secret, strlen (secret));
   /* This process ends right after the command: no background refresh. */
   sv_session_set_auto_refresh (ctx->session, FALSE);
 
@@ -407,6 +421,97 @@ sv_cli_logout (int    argc,
     return sv_cli_fail (error);
 
   g_print (_("Signed out of “%s”.\n"), sv_server_profile_get_name (ctx->profile));
+  return 0;
+}
+
+/* The `diagnostics` of an OperationOutcome, for a readable failure. */
+static char *
+describe_outcome (GBytes *body)
+{
+  g_autoptr(JsonObject) outcome = sv_json_parse_object (body, NULL, NULL);
+  JsonNode *issues = outcome ? json_object_get_member (outcome, "issue") : NULL;
+  JsonArray *array;
+
+  if (g_strcmp0 (sv_json_get_string (outcome, "resourceType"), "OperationOutcome") != 0 ||
+      issues == NULL || !JSON_NODE_HOLDS_ARRAY (issues))
+    return NULL;
+
+  array = json_node_get_array (issues);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *issue = json_array_get_element (array, i);
+      const char *text;
+
+      if (!JSON_NODE_HOLDS_OBJECT (issue))
+        continue;
+      text = sv_json_get_string (json_node_get_object (issue), "diagnostics");
+      if (text != NULL)
+        return g_strdup (text);
+    }
+
+  return NULL;
+}
+
+/**
+ * sv_cli_get:
+ * @argc: arguments after the command name, counting it
+ * @argv: the arguments
+ *
+ * Reads one resource (or search) from the FHIR server with the kept sign-in
+ * and prints it.
+ *
+ * Returns: the exit code
+ */
+int
+sv_cli_get (int    argc,
+            char **argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (_("PATH"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CliContext) ctx = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autofree char *profile_name = NULL;
+  guint status = 0;
+  int exit_code;
+  const GOptionEntry entries[] = {
+    { "profile", 0, 0, G_OPTION_ARG_STRING, &profile_name, N_("Server profile (default: the only or last used one)"), N_("NAME") },
+    { NULL }
+  };
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_summary (context, _("Read a resource from the FHIR server, such as Patient/ID, and print its JSON."));
+  if (!sv_cli_parse (context, &argc, &argv, &exit_code))
+    return exit_code;
+
+  if (argc != 2)
+    {
+      g_printerr ("%s\n", _("smart-viewer-cli: usage: get [--profile NAME] PATH"));
+      return SV_CLI_EXIT_USAGE;
+    }
+
+  ctx = cli_context_new (profile_name, &error);
+  if (ctx == NULL || !cli_context_restore (ctx, NULL, &error))
+    return sv_cli_fail (error);
+
+  sv_session_fetch_async (ctx->session, argv[1], NULL, sv_cli_store_result, &result);
+  body = sv_session_fetch_finish (ctx->session, sv_cli_wait (&result), &status, &error);
+  if (body == NULL)
+    return sv_cli_fail (error);
+
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      g_autofree char *diagnostics = describe_outcome (body);
+
+      if (diagnostics != NULL)
+        g_printerr (_("smart-viewer-cli: the FHIR server answered HTTP %u: %s\n"), status, diagnostics);
+      else
+        g_printerr (_("smart-viewer-cli: the FHIR server answered HTTP %u.\n"), status);
+      return SV_CLI_EXIT_FAILURE;
+    }
+
+  fwrite (g_bytes_get_data (body, NULL), 1, g_bytes_get_size (body), stdout);
+  g_print ("\n");
   return 0;
 }
 

@@ -19,6 +19,8 @@ int           sv_cli_claims            (int            argc,
                                         char         **argv);
 int           sv_cli_logout            (int            argc,
                                         char         **argv);
+int           sv_cli_get               (int            argc,
+                                        char         **argv);
 int           sv_cli_summary           (int            argc,
                                         char         **argv);
 

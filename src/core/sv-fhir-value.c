@@ -1087,7 +1087,7 @@ find_score (JsonObject *extension,
  * @confidence: (out): the confidence, -1 when the extension has none
  *
  * Whether HealthLake's NLP inferred @resource from clinical notes: it then
- * carries an extension whose url starts with
+ * carries an extension or modifierExtension whose url starts with
  * `http://healthlake.amazonaws.com/`. The confidence is the first
  * `valueDecimal` found, depth first, under such an extension in an
  * extension whose url contains "score" (HealthLake nests the entity score
@@ -1100,20 +1100,28 @@ gboolean
 sv_fhir_inferred_confidence (JsonObject *resource,
                              double     *confidence)
 {
-  JsonArray *extensions = member_array (resource, "extension");
+  /* HealthLake's documented shape puts the scores in modifierExtension;
+   * other exports use extension: both are read. */
+  static const char *members[] = { "modifierExtension", "extension" };
   gboolean inferred = FALSE;
 
   *confidence = -1;
-  for (guint i = 0; extensions != NULL && i < json_array_get_length (extensions); i++)
+  for (guint m = 0; m < G_N_ELEMENTS (members); m++)
     {
-      JsonObject *extension = array_object (extensions, i);
+      JsonArray *extensions = member_array (resource, members[m]);
 
-      if (!g_str_has_prefix (member_string (extension, "url") != NULL ? member_string (extension, "url") : "", SV_FHIR_HEALTHLAKE_EXTENSION_PREFIX))
-        continue;
+      for (guint i = 0; extensions != NULL && i < json_array_get_length (extensions); i++)
+        {
+          JsonObject *extension = array_object (extensions, i);
+          const char *url = member_string (extension, "url");
 
-      inferred = TRUE;
-      if (find_score (extension, confidence))
-        break;
+          if (url == NULL || !g_str_has_prefix (url, SV_FHIR_HEALTHLAKE_EXTENSION_PREFIX))
+            continue;
+
+          inferred = TRUE;
+          if (*confidence < 0 && find_score (extension, confidence))
+            return TRUE;
+        }
     }
 
   return inferred;

@@ -49,6 +49,9 @@ sv_loopback_redirect_finalize (GObject *object)
 {
   SvLoopbackRedirect *self = SV_LOOPBACK_REDIRECT (object);
 
+  /* It carries the authorization code. */
+  if (self->received != NULL)
+    explicit_bzero (self->received, strlen (self->received));
   g_free (self->received);
 
   G_OBJECT_CLASS (sv_loopback_redirect_parent_class)->finalize (object);

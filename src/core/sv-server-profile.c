@@ -38,6 +38,100 @@ struct _SvServerProfile
 
 G_DEFINE_FINAL_TYPE (SvServerProfile, sv_server_profile, G_TYPE_OBJECT)
 
+G_DEFINE_ENUM_TYPE (SvRedirectMode, sv_redirect_mode,
+                    G_DEFINE_ENUM_VALUE (SV_REDIRECT_EMBEDDED, "embedded"),
+                    G_DEFINE_ENUM_VALUE (SV_REDIRECT_BROWSER, "browser"),
+                    G_DEFINE_ENUM_VALUE (SV_REDIRECT_SCHEME, "scheme"))
+
+G_DEFINE_ENUM_TYPE (SvIdpKind, sv_idp_kind,
+                    G_DEFINE_ENUM_VALUE (SV_IDP_GENERIC, "generic"),
+                    G_DEFINE_ENUM_VALUE (SV_IDP_COGNITO, "cognito"),
+                    G_DEFINE_ENUM_VALUE (SV_IDP_KEYCLOAK, "keycloak"))
+
+/* The properties let the GUI's form bind to a profile. */
+enum
+{
+  PROP_0,
+  PROP_NAME,
+  PROP_FHIR_BASE_URL,
+  PROP_CLIENT_ID,
+  PROP_SCOPES,
+  PROP_REDIRECT_MODE,
+  PROP_IDP_KIND,
+  PROP_PATIENT_CLAIM,
+  PROP_ISSUER,
+  PROP_AUTHORIZATION_ENDPOINT,
+  PROP_TOKEN_ENDPOINT,
+  PROP_REVOCATION_ENDPOINT,
+  PROP_JWKS_URI,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static char **
+string_field (SvServerProfile *self,
+              guint            prop_id)
+{
+  switch (prop_id)
+    {
+    case PROP_NAME: return &self->name;
+    case PROP_FHIR_BASE_URL: return &self->fhir_base_url;
+    case PROP_CLIENT_ID: return &self->client_id;
+    case PROP_SCOPES: return &self->scopes;
+    case PROP_PATIENT_CLAIM: return &self->patient_claim;
+    case PROP_ISSUER: return &self->issuer;
+    case PROP_AUTHORIZATION_ENDPOINT: return &self->authorization_endpoint;
+    case PROP_TOKEN_ENDPOINT: return &self->token_endpoint;
+    case PROP_REVOCATION_ENDPOINT: return &self->revocation_endpoint;
+    case PROP_JWKS_URI: return &self->jwks_uri;
+    default: return NULL;
+    }
+}
+
+static gboolean set_string (char       **field,
+                            const char  *value);
+static void set_string_property (SvServerProfile *self,
+                                 guint            prop_id,
+                                 const char      *value);
+
+static void
+sv_server_profile_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  SvServerProfile *self = SV_SERVER_PROFILE (object);
+  char **field = string_field (self, prop_id);
+
+  if (field != NULL)
+    g_value_set_string (value, *field);
+  else if (prop_id == PROP_REDIRECT_MODE)
+    g_value_set_enum (value, self->redirect_mode);
+  else if (prop_id == PROP_IDP_KIND)
+    g_value_set_enum (value, self->idp_kind);
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+}
+
+static void
+sv_server_profile_set_property (GObject      *object,
+                                guint         prop_id,
+                                const GValue *value,
+                                GParamSpec   *pspec)
+{
+  SvServerProfile *self = SV_SERVER_PROFILE (object);
+
+  if (string_field (self, prop_id) != NULL)
+    set_string_property (self, prop_id, g_value_get_string (value));
+  else if (prop_id == PROP_REDIRECT_MODE)
+    sv_server_profile_set_redirect_mode (self, g_value_get_enum (value));
+  else if (prop_id == PROP_IDP_KIND)
+    sv_server_profile_set_idp_kind (self, g_value_get_enum (value));
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+}
+
 static void
 sv_server_profile_finalize (GObject *object)
 {
@@ -60,7 +154,29 @@ sv_server_profile_finalize (GObject *object)
 static void
 sv_server_profile_class_init (SvServerProfileClass *klass)
 {
-  G_OBJECT_CLASS (klass)->finalize = sv_server_profile_finalize;
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->finalize = sv_server_profile_finalize;
+  object_class->get_property = sv_server_profile_get_property;
+  object_class->set_property = sv_server_profile_set_property;
+
+  properties[PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL, flags);
+  properties[PROP_FHIR_BASE_URL] = g_param_spec_string ("fhir-base-url", NULL, NULL, NULL, flags);
+  properties[PROP_CLIENT_ID] = g_param_spec_string ("client-id", NULL, NULL, NULL, flags);
+  properties[PROP_SCOPES] = g_param_spec_string ("scopes", NULL, NULL, NULL, flags);
+  properties[PROP_REDIRECT_MODE] = g_param_spec_enum ("redirect-mode", NULL, NULL, SV_TYPE_REDIRECT_MODE,
+                                                      SV_REDIRECT_EMBEDDED, flags);
+  properties[PROP_IDP_KIND] = g_param_spec_enum ("idp-kind", NULL, NULL, SV_TYPE_IDP_KIND,
+                                                 SV_IDP_GENERIC, flags);
+  properties[PROP_PATIENT_CLAIM] = g_param_spec_string ("patient-claim", NULL, NULL, NULL, flags);
+  properties[PROP_ISSUER] = g_param_spec_string ("issuer", NULL, NULL, NULL, flags);
+  properties[PROP_AUTHORIZATION_ENDPOINT] = g_param_spec_string ("authorization-endpoint", NULL, NULL, NULL, flags);
+  properties[PROP_TOKEN_ENDPOINT] = g_param_spec_string ("token-endpoint", NULL, NULL, NULL, flags);
+  properties[PROP_REVOCATION_ENDPOINT] = g_param_spec_string ("revocation-endpoint", NULL, NULL, NULL, flags);
+  properties[PROP_JWKS_URI] = g_param_spec_string ("jwks-uri", NULL, NULL, NULL, flags);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
@@ -82,7 +198,7 @@ sv_server_profile_new (const char *name)
 {
   SvServerProfile *self = g_object_new (SV_TYPE_SERVER_PROFILE, NULL);
 
-  self->name = g_strdup (name);
+  set_string (&self->name, name);
 
   return self;
 }
@@ -183,7 +299,7 @@ sv_server_profile_copy (SvServerProfile *self)
 
 /* Empty strings mean "not set" everywhere, so a cleared form field and a
  * missing key file entry behave the same. */
-static void
+static gboolean
 set_string (char       **field,
             const char  *value)
 {
@@ -191,11 +307,26 @@ set_string (char       **field,
 
   if (copy != NULL && *copy == '\0')
     g_clear_pointer (&copy, g_free);
+  if (g_strcmp0 (copy, *field) == 0)
+    {
+      g_free (copy);
+      return FALSE;
+    }
   g_free (*field);
   *field = copy;
+  return TRUE;
 }
 
-#define STRING_ACCESSORS(field)                                         \
+static void
+set_string_property (SvServerProfile *self,
+                     guint            prop_id,
+                     const char      *value)
+{
+  if (set_string (string_field (self, prop_id), value))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+}
+
+#define STRING_ACCESSORS(field, PROP)                                   \
   const char *                                                          \
   sv_server_profile_get_##field (SvServerProfile *self)                 \
   {                                                                     \
@@ -207,19 +338,19 @@ set_string (char       **field,
                                  const char      *value)                \
   {                                                                     \
     g_return_if_fail (SV_IS_SERVER_PROFILE (self));                     \
-    set_string (&self->field, value);                                   \
+    set_string_property (self, PROP, value);                            \
   }
 
-STRING_ACCESSORS (name)
-STRING_ACCESSORS (fhir_base_url)
-STRING_ACCESSORS (client_id)
-STRING_ACCESSORS (scopes)
-STRING_ACCESSORS (patient_claim)
-STRING_ACCESSORS (issuer)
-STRING_ACCESSORS (authorization_endpoint)
-STRING_ACCESSORS (token_endpoint)
-STRING_ACCESSORS (revocation_endpoint)
-STRING_ACCESSORS (jwks_uri)
+STRING_ACCESSORS (name, PROP_NAME)
+STRING_ACCESSORS (fhir_base_url, PROP_FHIR_BASE_URL)
+STRING_ACCESSORS (client_id, PROP_CLIENT_ID)
+STRING_ACCESSORS (scopes, PROP_SCOPES)
+STRING_ACCESSORS (patient_claim, PROP_PATIENT_CLAIM)
+STRING_ACCESSORS (issuer, PROP_ISSUER)
+STRING_ACCESSORS (authorization_endpoint, PROP_AUTHORIZATION_ENDPOINT)
+STRING_ACCESSORS (token_endpoint, PROP_TOKEN_ENDPOINT)
+STRING_ACCESSORS (revocation_endpoint, PROP_REVOCATION_ENDPOINT)
+STRING_ACCESSORS (jwks_uri, PROP_JWKS_URI)
 
 SvRedirectMode
 sv_server_profile_get_redirect_mode (SvServerProfile *self)
@@ -233,7 +364,10 @@ sv_server_profile_set_redirect_mode (SvServerProfile *self,
                                      SvRedirectMode   mode)
 {
   g_return_if_fail (SV_IS_SERVER_PROFILE (self));
+  if (self->redirect_mode == mode)
+    return;
   self->redirect_mode = mode;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REDIRECT_MODE]);
 }
 
 SvIdpKind
@@ -256,8 +390,12 @@ sv_server_profile_set_idp_kind (SvServerProfile *self,
                                 SvIdpKind        kind)
 {
   g_return_if_fail (SV_IS_SERVER_PROFILE (self));
-  self->idp_kind = kind;
-  set_string (&self->patient_claim, sv_idp_kind_get_patient_claim (kind));
+  if (self->idp_kind != kind)
+    {
+      self->idp_kind = kind;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IDP_KIND]);
+    }
+  set_string_property (self, PROP_PATIENT_CLAIM, sv_idp_kind_get_patient_claim (kind));
 }
 
 /**

@@ -32,6 +32,12 @@ typedef enum
   SV_N_PRESETS,
 } SvPreset;
 
+#define SV_TYPE_REDIRECT_MODE (sv_redirect_mode_get_type ())
+#define SV_TYPE_IDP_KIND (sv_idp_kind_get_type ())
+
+GType sv_redirect_mode_get_type (void);
+GType sv_idp_kind_get_type (void);
+
 #define SV_TYPE_SERVER_PROFILE (sv_server_profile_get_type ())
 
 G_DECLARE_FINAL_TYPE (SvServerProfile, sv_server_profile, SV, SERVER_PROFILE, GObject)

@@ -51,6 +51,12 @@ struct _SvSession
 
 G_DEFINE_FINAL_TYPE (SvSession, sv_session, G_TYPE_OBJECT)
 
+G_DEFINE_ENUM_TYPE (SvPatientSource, sv_patient_source,
+                    G_DEFINE_ENUM_VALUE (SV_PATIENT_SOURCE_NONE, "none"),
+                    G_DEFINE_ENUM_VALUE (SV_PATIENT_SOURCE_TOKEN_RESPONSE, "token-response"),
+                    G_DEFINE_ENUM_VALUE (SV_PATIENT_SOURCE_ACCESS_TOKEN, "access-token"),
+                    G_DEFINE_ENUM_VALUE (SV_PATIENT_SOURCE_ID_TOKEN, "id-token"))
+
 enum
 {
   SIGN_IN_REQUIRED,
@@ -58,6 +64,30 @@ enum
 };
 
 static guint signals[N_SIGNALS];
+
+/* Read-only, for the GUI's signed-in page to bind to. */
+enum
+{
+  PROP_0,
+  PROP_SIGNED_IN,
+  PROP_FHIR_USER,
+  PROP_PATIENT,
+  PROP_PATIENT_SOURCE,
+  PROP_GRANTED_SCOPE,
+  PROP_EXPIRES_AT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+notify_state (SvSession *self)
+{
+  g_object_freeze_notify (G_OBJECT (self));
+  for (guint i = PROP_0 + 1; i < N_PROPS; i++)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[i]);
+  g_object_thaw_notify (G_OBJECT (self));
+}
 
 /* Refresh this long before the access token expires, so a request started
  * just before expiry does not arrive with a dead token. */
@@ -120,12 +150,56 @@ sv_session_finalize (GObject *object)
 }
 
 static void
+sv_session_get_property (GObject    *object,
+                         guint       prop_id,
+                         GValue     *value,
+                         GParamSpec *pspec)
+{
+  SvSession *self = SV_SESSION (object);
+
+  switch (prop_id)
+    {
+    case PROP_SIGNED_IN:
+      g_value_set_boolean (value, sv_session_is_signed_in (self));
+      break;
+    case PROP_FHIR_USER:
+      g_value_set_string (value, self->fhir_user);
+      break;
+    case PROP_PATIENT:
+      g_value_set_string (value, self->patient);
+      break;
+    case PROP_PATIENT_SOURCE:
+      g_value_set_enum (value, self->patient_source);
+      break;
+    case PROP_GRANTED_SCOPE:
+      g_value_set_string (value, self->granted_scope);
+      break;
+    case PROP_EXPIRES_AT:
+      g_value_set_int64 (value, self->expires_at);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 sv_session_class_init (SvSessionClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags flags = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
 
   object_class->dispose = sv_session_dispose;
   object_class->finalize = sv_session_finalize;
+  object_class->get_property = sv_session_get_property;
+
+  properties[PROP_SIGNED_IN] = g_param_spec_boolean ("signed-in", NULL, NULL, FALSE, flags);
+  properties[PROP_FHIR_USER] = g_param_spec_string ("fhir-user", NULL, NULL, NULL, flags);
+  properties[PROP_PATIENT] = g_param_spec_string ("patient", NULL, NULL, NULL, flags);
+  properties[PROP_PATIENT_SOURCE] = g_param_spec_enum ("patient-source", NULL, NULL, SV_TYPE_PATIENT_SOURCE,
+                                                       SV_PATIENT_SOURCE_NONE, flags);
+  properties[PROP_GRANTED_SCOPE] = g_param_spec_string ("granted-scope", NULL, NULL, NULL, flags);
+  properties[PROP_EXPIRES_AT] = g_param_spec_int64 ("expires-at", NULL, NULL, 0, G_MAXINT64, 0, flags);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
    * SvSession::sign-in-required:
@@ -348,6 +422,7 @@ apply_response (SvSession       *self,
 
   resolve_patient (self, response);
   schedule_refresh (self);
+  notify_state (self);
 }
 
 static SvStoredSession *
@@ -585,6 +660,7 @@ sv_session_sign_in_async (SvSession              *self,
     }
 
   clear_state (self);
+  notify_state (self);
   sv_token_client_exchange_code_async (self->token_client, code,
                                        sv_authorization_request_get_redirect_uri (request),
                                        sv_authorization_request_get_code_verifier (request),
@@ -664,6 +740,7 @@ on_refreshed (GObject      *source,
         {
           /* The grant is gone for good: forget it, and say why. */
           clear_state (self);
+          notify_state (self);
           sv_token_store_delete_async (self->store, sv_server_profile_get_name (self->profile),
                                        NULL, on_signed_out_after_failure, NULL);
           g_signal_emit (self, signals[SIGN_IN_REQUIRED], 0, error->message);
@@ -865,6 +942,7 @@ on_restore_lookup (GObject      *source,
   self->id_claims = g_steal_pointer (&stored->id_claims);
   /* The access token was never stored: get a fresh one now. */
   self->expires_at = 0;
+  notify_state (self);
 
   g_task_return_boolean (task, TRUE);
 }
@@ -936,6 +1014,7 @@ on_revoked (GObject      *source,
     g_debug ("Revocation failed: %s", error->message);
 
   clear_state (self);
+  notify_state (self);
   sv_token_store_delete_async (self->store, sv_server_profile_get_name (self->profile),
                                g_task_get_cancellable (task), on_sign_out_deleted, task);
 }
@@ -977,6 +1056,235 @@ sv_session_sign_out_finish (SvSession     *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * sv_session_is_same_origin:
+ * @self: a session
+ * @url: an absolute URL
+ *
+ * The bearer token goes only to the FHIR server it was issued for: same
+ * scheme, host and port as the profile's FHIR base URL. Callers check every
+ * `Bundle.link[next]` and absolute reference with this.
+ *
+ * Returns: %TRUE when @url is on the FHIR server's origin
+ */
+gboolean
+sv_session_is_same_origin (SvSession  *self,
+                           const char *url)
+{
+  g_autoptr(GUri) base = NULL;
+  g_autoptr(GUri) target = NULL;
+
+  g_return_val_if_fail (SV_IS_SESSION (self), FALSE);
+
+  base = g_uri_parse (sv_server_profile_get_fhir_base_url (self->profile), G_URI_FLAGS_NONE, NULL);
+  target = url ? g_uri_parse (url, G_URI_FLAGS_NONE, NULL) : NULL;
+  if (base == NULL || target == NULL || g_uri_get_host (target) == NULL)
+    return FALSE;
+
+  return g_ascii_strcasecmp (g_uri_get_scheme (base), g_uri_get_scheme (target)) == 0 &&
+         g_ascii_strcasecmp (g_uri_get_host (base), g_uri_get_host (target)) == 0 &&
+         g_uri_get_port (base) == g_uri_get_port (target);
+}
+
+typedef struct
+{
+  char *url;
+  char *token;
+  SoupMessage *message;
+  gboolean retried;
+  guint status;
+} FetchData;
+
+static void
+fetch_data_free (FetchData *data)
+{
+  g_free (data->url);
+  wipe (&data->token);
+  g_clear_object (&data->message);
+  g_free (data);
+}
+
+static void fetch_with_token (GTask *task);
+
+static void
+on_fetch_refreshed (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  GTask *task = user_data;
+  FetchData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  wipe (&data->token);
+  data->token = sv_session_handle_unauthorized_finish (SV_SESSION (source), result, &error);
+  if (data->token == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+
+  fetch_with_token (task);
+}
+
+static void
+on_fetched (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  GTask *task = user_data;
+  SvSession *self = g_task_get_source_object (task);
+  FetchData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+
+  body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  if (body == NULL)
+    {
+      g_task_return_error (task, sv_http_wrap_error (error, data->url));
+      g_object_unref (task);
+      return;
+    }
+
+  data->status = soup_message_get_status (data->message);
+  if (data->status == SOUP_STATUS_UNAUTHORIZED)
+    {
+      if (!data->retried)
+        {
+          /* Once: the token may have been revoked or expired early. */
+          data->retried = TRUE;
+          sv_session_handle_unauthorized_async (self, data->token, g_task_get_cancellable (task),
+                                                on_fetch_refreshed, task);
+          return;
+        }
+
+      g_task_return_new_error (task, SV_ERROR, SV_ERROR_NOT_SIGNED_IN,
+                               _("The FHIR server does not accept this sign-in even after renewing it. Sign in again, or ask the server’s administrator for access."));
+      g_object_unref (task);
+      return;
+    }
+
+  g_task_return_pointer (task, g_steal_pointer (&body), (GDestroyNotify) g_bytes_unref);
+  g_object_unref (task);
+}
+
+static void
+fetch_with_token (GTask *task)
+{
+  SvSession *self = g_task_get_source_object (task);
+  FetchData *data = g_task_get_task_data (task);
+  g_autofree char *header = g_strconcat ("Bearer ", data->token, NULL);
+
+  g_clear_object (&data->message);
+  data->message = soup_message_new (SOUP_METHOD_GET, data->url);
+  soup_message_headers_append (soup_message_get_request_headers (data->message),
+                               "Accept", "application/fhir+json");
+  soup_message_headers_replace (soup_message_get_request_headers (data->message),
+                                "Authorization", header);
+  explicit_bzero (header, strlen (header));
+
+  soup_session_send_and_read_async (self->http, data->message, G_PRIORITY_DEFAULT,
+                                    g_task_get_cancellable (task), on_fetched, task);
+}
+
+static void
+on_fetch_token (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GTask *task = user_data;
+  FetchData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  data->token = sv_session_get_access_token_finish (SV_SESSION (source), result, &error);
+  if (data->token == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+
+  fetch_with_token (task);
+}
+
+/**
+ * sv_session_fetch_async:
+ * @self: a session
+ * @url: an absolute URL on the FHIR server, or a path relative to its base
+ * @cancellable: (nullable): a cancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * GETs @url with the access token (refreshed first when due), and once
+ * more after a refresh when the server answers 401. The token is never
+ * sent to another origin.
+ */
+void
+sv_session_fetch_async (SvSession           *self,
+                        const char          *url,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  GTask *task;
+  FetchData *data;
+  g_autoptr(GUri) base = NULL;
+  g_autoptr(GUri) resolved = NULL;
+  g_autofree char *base_url = NULL;
+  const char *fhir = sv_server_profile_get_fhir_base_url (self->profile);
+
+  g_return_if_fail (SV_IS_SESSION (self));
+  g_return_if_fail (url != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sv_session_fetch_async);
+  data = g_new0 (FetchData, 1);
+  g_task_set_task_data (task, data, (GDestroyNotify) fetch_data_free);
+
+  /* Relative paths are relative to the base *folder*. */
+  base_url = g_str_has_suffix (fhir, "/") ? g_strdup (fhir) : g_strconcat (fhir, "/", NULL);
+  base = g_uri_parse (base_url, G_URI_FLAGS_ENCODED, NULL);
+  resolved = base ? g_uri_parse_relative (base, url, G_URI_FLAGS_ENCODED, NULL) : NULL;
+  data->url = resolved ? g_uri_to_string (resolved) : NULL;
+
+  if (data->url == NULL || !sv_session_is_same_origin (self, data->url))
+    {
+      g_task_return_new_error (task, SV_ERROR, SV_ERROR_PROTOCOL,
+                               _("The address “%s” is not on the FHIR server of this profile, so the sign-in is not sent there."),
+                               url);
+      g_object_unref (task);
+      return;
+    }
+
+  sv_session_get_access_token_async (self, cancellable, on_fetch_token, task);
+}
+
+/**
+ * sv_session_fetch_finish:
+ * @self: a session
+ * @result: the result
+ * @status: (out) (optional): the HTTP status
+ * @error: return location for an error
+ *
+ * Returns: (transfer full) (nullable): the body, for any status but a
+ *   repeated 401; the caller reads an OperationOutcome from an error body
+ */
+GBytes *
+sv_session_fetch_finish (SvSession     *self,
+                         GAsyncResult  *result,
+                         guint         *status,
+                         GError       **error)
+{
+  FetchData *data;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  data = g_task_get_task_data (G_TASK (result));
+  if (status != NULL)
+    *status = data ? data->status : 0;
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 SvServerProfile *
@@ -1100,6 +1408,48 @@ sv_session_dup_access_claims (SvSession *self)
 {
   g_return_val_if_fail (SV_IS_SESSION (self), NULL);
   return self->access_token ? sv_jwt_decode_claims (self->access_token, NULL) : NULL;
+}
+
+/**
+ * sv_session_can_search_patients:
+ * @self: a session
+ *
+ * The patient picker is offered only when the granted scope allows a
+ * Patient search, that is a `user/` or `system/` scope on Patient or `*`.
+ *
+ * Returns: %TRUE when the granted scope allows searching patients
+ */
+gboolean
+sv_session_can_search_patients (SvSession *self)
+{
+  g_auto(GStrv) scopes = NULL;
+
+  g_return_val_if_fail (SV_IS_SESSION (self), FALSE);
+
+  scopes = g_strsplit (self->granted_scope ? self->granted_scope : "", " ", -1);
+  for (guint i = 0; scopes[i] != NULL; i++)
+    {
+      const char *scope = scopes[i];
+      const char *rest;
+
+      if (g_str_has_prefix (scope, "user/"))
+        rest = scope + strlen ("user/");
+      else if (g_str_has_prefix (scope, "system/"))
+        rest = scope + strlen ("system/");
+      else
+        continue;
+
+      if (g_str_has_prefix (rest, "Patient.") || g_str_has_prefix (rest, "*."))
+        {
+          const char *access = strchr (rest, '.') + 1;
+
+          /* v1 `read` or `*`, or v2 letters including `s` (search). */
+          if (g_str_equal (access, "read") || g_str_equal (access, "*") || strchr (access, 's') != NULL)
+            return TRUE;
+        }
+    }
+
+  return FALSE;
 }
 
 /**

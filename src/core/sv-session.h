@@ -20,6 +20,10 @@ typedef enum
   SV_PATIENT_SOURCE_ID_TOKEN,
 } SvPatientSource;
 
+#define SV_TYPE_PATIENT_SOURCE (sv_patient_source_get_type ())
+
+GType sv_patient_source_get_type (void);
+
 #define SV_TYPE_SESSION (sv_session_get_type ())
 
 G_DECLARE_FINAL_TYPE (SvSession, sv_session, SV, SESSION, GObject)
@@ -72,6 +76,17 @@ void                    sv_session_sign_out_async            (SvSession         
 gboolean                sv_session_sign_out_finish           (SvSession           *self,
                                                               GAsyncResult        *result,
                                                               GError             **error);
+void                    sv_session_fetch_async               (SvSession           *self,
+                                                              const char          *url,
+                                                              GCancellable        *cancellable,
+                                                              GAsyncReadyCallback  callback,
+                                                              gpointer             user_data);
+GBytes                 *sv_session_fetch_finish              (SvSession           *self,
+                                                              GAsyncResult        *result,
+                                                              guint               *status,
+                                                              GError             **error);
+gboolean                sv_session_is_same_origin            (SvSession           *self,
+                                                              const char          *url);
 
 SvServerProfile        *sv_session_get_profile               (SvSession           *self);
 gboolean                sv_session_is_signed_in              (SvSession           *self);
@@ -85,6 +100,7 @@ gint64                  sv_session_get_expires_at            (SvSession         
 const char             *sv_session_get_issuer                (SvSession           *self);
 JsonObject             *sv_session_get_id_claims             (SvSession           *self);
 JsonObject             *sv_session_dup_access_claims         (SvSession           *self);
+gboolean                sv_session_can_search_patients       (SvSession           *self);
 const char             *sv_patient_source_describe           (SvPatientSource      source);
 
 G_END_DECLS

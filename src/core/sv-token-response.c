@@ -135,8 +135,21 @@ sv_token_response_new_from_json (JsonObject  *object,
   self->refresh_token = g_strdup (sv_json_get_string (object, "refresh_token"));
   self->id_token = g_strdup (sv_json_get_string (object, "id_token"));
   self->asked_scope = g_strdup (asked_scope);
+  if (scope == NULL)
+    {
+      /* Amazon Cognito never puts the scope in the token response, yet its
+       * consent may have narrowed it; its access tokens are JWTs that say
+       * what was granted. Only for showing and for hiding what cannot be
+       * fetched: the server still decides. */
+      g_autoptr(JsonObject) claims = sv_jwt_decode_claims (self->access_token, NULL);
+      const char *claimed = claims != NULL ? sv_json_get_string (claims, "scope") : NULL;
+
+      if (claimed != NULL)
+        self->granted_scope = g_strdup (claimed);
+    }
   /* RFC 6749 §5.1: an absent scope means it is the one asked for. */
-  self->granted_scope = g_strdup (scope ? scope : asked_scope);
+  if (self->granted_scope == NULL)
+    self->granted_scope = g_strdup (scope ? scope : asked_scope);
   self->patient = g_strdup (sv_json_get_string (object, "patient"));
   self->encounter = g_strdup (sv_json_get_string (object, "encounter"));
 

@@ -62,6 +62,24 @@ get_schema (void)
   return &schema;
 }
 
+/* A confidential client's secret, typed in by a workshop host: kept apart
+ * from the session so signing out does not forget it. */
+static const SecretSchema *
+get_client_secret_schema (void)
+{
+  static const SecretSchema schema = {
+    SV_TOKEN_STORE_CLIENT_SECRET_SCHEMA_NAME, SECRET_SCHEMA_NONE,
+    {
+      { "profile", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { "version", SECRET_SCHEMA_ATTRIBUTE_INTEGER },
+      { NULL, 0 },
+    },
+    0, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  };
+
+  return &schema;
+}
+
 SvStoredSession *
 sv_stored_session_new (void)
 {
@@ -273,7 +291,9 @@ typedef enum
 typedef struct
 {
   OpKind kind;
+  gboolean client_secret;
   char *profile;
+  char *memory_key;
   char *json;
   GCancellable *call_cancellable;
   gulong cancelled_id;
@@ -285,6 +305,7 @@ static void
 op_data_free (OpData *data)
 {
   g_free (data->profile);
+  g_free (data->memory_key);
   if (data->json != NULL)
     free_json_secret (g_steal_pointer (&data->json));
   g_clear_handle_id (&data->timeout_id, g_source_remove);
@@ -315,14 +336,16 @@ run_in_memory (GTask *task)
   switch (data->kind)
     {
     case OP_SAVE:
-      g_hash_table_replace (self->memory, g_strdup (data->profile), g_steal_pointer (&data->json));
+      g_hash_table_replace (self->memory, g_strdup (data->memory_key), g_steal_pointer (&data->json));
       g_task_return_boolean (task, TRUE);
       break;
 
     case OP_LOOKUP:
-      json = g_hash_table_lookup (self->memory, data->profile);
+      json = g_hash_table_lookup (self->memory, data->memory_key);
       if (json == NULL)
         g_task_return_pointer (task, NULL, NULL);
+      else if (data->client_secret)
+        g_task_return_pointer (task, g_strdup (json), free_json_secret);
       else
         {
           GError *error = NULL;
@@ -337,7 +360,7 @@ run_in_memory (GTask *task)
 
     case OP_DELETE:
     default:
-      g_hash_table_remove (self->memory, data->profile);
+      g_hash_table_remove (self->memory, data->memory_key);
       g_task_return_boolean (task, TRUE);
       break;
     }
@@ -413,6 +436,8 @@ on_secret_done (GObject      *source,
         }
       else if (secret == NULL)
         g_task_return_pointer (task, NULL, NULL);
+      else if (data->client_secret)
+        g_task_return_pointer (task, g_steal_pointer (&secret), free_json_secret);
       else
         {
           SvStoredSession *stored = sv_stored_session_new_from_json (secret, &error);
@@ -436,7 +461,7 @@ on_secret_done (GObject      *source,
       else
         {
           /* A session may also live in memory from before the keyring failed. */
-          g_hash_table_remove (self->memory, data->profile);
+          g_hash_table_remove (self->memory, data->memory_key);
           g_task_return_boolean (task, TRUE);
         }
       break;
@@ -472,6 +497,7 @@ dispatch (GTask *task)
   OpData *data = g_task_get_task_data (task);
   GCancellable *cancellable = g_task_get_cancellable (task);
   g_autofree char *label = NULL;
+  const SecretSchema *schema = data->client_secret ? get_client_secret_schema () : get_schema ();
 
   if (self->memory_only)
     {
@@ -496,18 +522,21 @@ dispatch (GTask *task)
   switch (data->kind)
     {
     case OP_SAVE:
-      label = g_strdup_printf (_("SMART Viewer sign-in for “%s”"), data->profile);
-      secret_password_store (get_schema (), SECRET_COLLECTION_DEFAULT, label, data->json,
+      if (data->client_secret)
+        label = g_strdup_printf (_("SMART Viewer client secret for “%s”"), data->profile);
+      else
+        label = g_strdup_printf (_("SMART Viewer sign-in for “%s”"), data->profile);
+      secret_password_store (schema, SECRET_COLLECTION_DEFAULT, label, data->json,
                              data->call_cancellable, on_secret_done, task,
                              "profile", data->profile, "version", SV_TOKEN_STORE_VERSION, NULL);
       break;
     case OP_LOOKUP:
-      secret_password_lookup (get_schema (), data->call_cancellable, on_secret_done, task,
+      secret_password_lookup (schema, data->call_cancellable, on_secret_done, task,
                               "profile", data->profile, "version", SV_TOKEN_STORE_VERSION, NULL);
       break;
     case OP_DELETE:
     default:
-      secret_password_clear (get_schema (), data->call_cancellable, on_secret_done, task,
+      secret_password_clear (schema, data->call_cancellable, on_secret_done, task,
                              "profile", data->profile, "version", SV_TOKEN_STORE_VERSION, NULL);
       break;
     }
@@ -526,6 +555,7 @@ dispatch_next (SvTokenStore *self)
 static void
 start (SvTokenStore        *self,
        OpKind               kind,
+       gboolean             client_secret,
        const char          *profile,
        char                *json,
        gpointer             source_tag,
@@ -539,7 +569,10 @@ start (SvTokenStore        *self,
   g_task_set_source_tag (task, source_tag);
   g_task_set_task_data (task, data, (GDestroyNotify) op_data_free);
   data->kind = kind;
+  data->client_secret = client_secret;
   data->profile = g_strdup (profile);
+  /* A newline cannot be in a profile name, so the two kinds never collide. */
+  data->memory_key = client_secret ? g_strconcat ("client-secret\n", profile, NULL) : g_strdup (profile);
   data->json = json;
 
   g_queue_push_tail (&self->queue, task);
@@ -568,7 +601,7 @@ sv_token_store_save_async (SvTokenStore        *self,
   g_return_if_fail (SV_IS_TOKEN_STORE (self));
   g_return_if_fail (profile != NULL && stored != NULL);
 
-  start (self, OP_SAVE, profile, sv_stored_session_to_json (stored),
+  start (self, OP_SAVE, FALSE, profile, sv_stored_session_to_json (stored),
          sv_token_store_save_async, cancellable, callback, user_data);
 }
 
@@ -601,7 +634,7 @@ sv_token_store_lookup_async (SvTokenStore        *self,
   g_return_if_fail (SV_IS_TOKEN_STORE (self));
   g_return_if_fail (profile != NULL);
 
-  start (self, OP_LOOKUP, profile, NULL, sv_token_store_lookup_async, cancellable, callback, user_data);
+  start (self, OP_LOOKUP, FALSE, profile, NULL, sv_token_store_lookup_async, cancellable, callback, user_data);
 }
 
 /**
@@ -642,13 +675,123 @@ sv_token_store_delete_async (SvTokenStore        *self,
   g_return_if_fail (SV_IS_TOKEN_STORE (self));
   g_return_if_fail (profile != NULL);
 
-  start (self, OP_DELETE, profile, NULL, sv_token_store_delete_async, cancellable, callback, user_data);
+  start (self, OP_DELETE, FALSE, profile, NULL, sv_token_store_delete_async, cancellable, callback, user_data);
 }
 
 gboolean
 sv_token_store_delete_finish (SvTokenStore  *self,
                               GAsyncResult  *result,
                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * sv_token_store_save_client_secret_async:
+ * @self: a store
+ * @profile: the profile name
+ * @client_secret: a confidential client's secret
+ * @cancellable: (nullable): a cancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Keeps a client secret in the keyring, never in the profile file.
+ */
+void
+sv_token_store_save_client_secret_async (SvTokenStore        *self,
+                                         const char          *profile,
+                                         const char          *client_secret,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  g_return_if_fail (SV_IS_TOKEN_STORE (self));
+  g_return_if_fail (profile != NULL && client_secret != NULL);
+
+  start (self, OP_SAVE, TRUE, profile, g_strdup (client_secret),
+         sv_token_store_save_client_secret_async, cancellable, callback, user_data);
+}
+
+gboolean
+sv_token_store_save_client_secret_finish (SvTokenStore  *self,
+                                          GAsyncResult  *result,
+                                          GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * sv_token_store_lookup_client_secret_async:
+ * @self: a store
+ * @profile: the profile name
+ * @cancellable: (nullable): a cancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Looks up the client secret of @profile, if it has one.
+ */
+void
+sv_token_store_lookup_client_secret_async (SvTokenStore        *self,
+                                           const char          *profile,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data)
+{
+  g_return_if_fail (SV_IS_TOKEN_STORE (self));
+  g_return_if_fail (profile != NULL);
+
+  start (self, OP_LOOKUP, TRUE, profile, NULL,
+         sv_token_store_lookup_client_secret_async, cancellable, callback, user_data);
+}
+
+/**
+ * sv_token_store_lookup_client_secret_finish:
+ * @self: a store
+ * @result: the result
+ * @error: return location for an error
+ *
+ * Returns: (transfer full) (nullable): the secret, or %NULL without an
+ *   error for a public client; wipe it after use
+ */
+char *
+sv_token_store_lookup_client_secret_finish (SvTokenStore  *self,
+                                            GAsyncResult  *result,
+                                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * sv_token_store_delete_client_secret_async:
+ * @self: a store
+ * @profile: the profile name
+ * @cancellable: (nullable): a cancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Forgets the client secret of @profile.
+ */
+void
+sv_token_store_delete_client_secret_async (SvTokenStore        *self,
+                                           const char          *profile,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data)
+{
+  g_return_if_fail (SV_IS_TOKEN_STORE (self));
+  g_return_if_fail (profile != NULL);
+
+  start (self, OP_DELETE, TRUE, profile, NULL,
+         sv_token_store_delete_client_secret_async, cancellable, callback, user_data);
+}
+
+gboolean
+sv_token_store_delete_client_secret_finish (SvTokenStore  *self,
+                                            GAsyncResult  *result,
+                                            GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);

@@ -7,6 +7,7 @@
 G_BEGIN_DECLS
 
 #define SV_TOKEN_STORE_SCHEMA_NAME "io.github.smartviewer.SmartViewer.Session"
+#define SV_TOKEN_STORE_CLIENT_SECRET_SCHEMA_NAME "io.github.smartviewer.SmartViewer.ClientSecret"
 #define SV_TOKEN_STORE_VERSION 1
 
 /**
@@ -68,5 +69,30 @@ void             sv_token_store_delete_async    (SvTokenStore        *self,
 gboolean         sv_token_store_delete_finish   (SvTokenStore        *self,
                                                  GAsyncResult        *result,
                                                  GError             **error);
+void             sv_token_store_save_client_secret_async    (SvTokenStore        *self,
+                                                             const char          *profile,
+                                                             const char          *client_secret,
+                                                             GCancellable        *cancellable,
+                                                             GAsyncReadyCallback  callback,
+                                                             gpointer             user_data);
+gboolean         sv_token_store_save_client_secret_finish   (SvTokenStore        *self,
+                                                             GAsyncResult        *result,
+                                                             GError             **error);
+void             sv_token_store_lookup_client_secret_async  (SvTokenStore        *self,
+                                                             const char          *profile,
+                                                             GCancellable        *cancellable,
+                                                             GAsyncReadyCallback  callback,
+                                                             gpointer             user_data);
+char            *sv_token_store_lookup_client_secret_finish (SvTokenStore        *self,
+                                                             GAsyncResult        *result,
+                                                             GError             **error);
+void             sv_token_store_delete_client_secret_async  (SvTokenStore        *self,
+                                                             const char          *profile,
+                                                             GCancellable        *cancellable,
+                                                             GAsyncReadyCallback  callback,
+                                                             gpointer             user_data);
+gboolean         sv_token_store_delete_client_secret_finish (SvTokenStore        *self,
+                                                             GAsyncResult        *result,
+                                                             GError             **error);
 
 G_END_DECLS

@@ -249,7 +249,14 @@ handle_token (SvMockIdp         *idp,
                                                             "Authorization");
 
   if (authorization != NULL && g_str_has_prefix (authorization, "Basic "))
-    idp->basic_auth_seen = TRUE;
+    {
+      gsize length = 0;
+      g_autofree guchar *decoded = g_base64_decode (authorization + strlen ("Basic "), &length);
+
+      idp->basic_auth_seen = TRUE;
+      g_free (idp->basic_auth);
+      idp->basic_auth = g_strndup ((const char *) decoded, length);
+    }
 
   /* Public clients send client_id on every request (Keycloak insists). */
   if (g_strcmp0 (g_hash_table_lookup (form, "client_id"), idp->client_id) != 0)
@@ -399,7 +406,7 @@ handle_fhir (SvMockIdp         *idp,
   g_autofree char *expected = g_strconcat ("Bearer ", idp->current_access ? idp->current_access : "-", NULL);
 
   idp->n_fhir++;
-  if (g_strcmp0 (authorization, expected) != 0)
+  if (idp->fhir_always_unauthorized || g_strcmp0 (authorization, expected) != 0)
     {
       respond_text (msg, SOUP_STATUS_UNAUTHORIZED, "application/json", "{\"resourceType\":\"OperationOutcome\"}");
       return;
@@ -523,6 +530,7 @@ sv_mock_idp_free (SvMockIdp *idp)
   g_hash_table_unref (idp->codes);
   g_free (idp->current_access);
   g_free (idp->current_refresh);
+  g_free (idp->basic_auth);
   g_free (idp);
 }
 
@@ -538,8 +546,9 @@ on_sent (GObject      *source,
          gpointer      user_data)
 {
   GetData *data = user_data;
-  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, NULL);
+  GBytes *body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, NULL);
 
+  g_clear_pointer (&body, g_bytes_unref);
   data->done = TRUE;
 }
 

@@ -45,6 +45,7 @@ typedef struct
   char *redirect_error;
   gint64 expires_in;
   char *granted_scope;
+  gboolean fhir_always_unauthorized;
 
   /* records */
   guint n_authorize;
@@ -58,6 +59,7 @@ typedef struct
   char *current_access;
   char *current_refresh;
   gboolean basic_auth_seen;
+  char *basic_auth;
 } SvMockIdp;
 
 SvMockIdp *sv_mock_idp_new            (void);

@@ -58,6 +58,9 @@ remove_tree (const char *path)
   g_rmdir (path);
 }
 
+static const char *stdin_path;
+static gboolean debug_logs;
+
 static GSubprocess *
 spawn (Fixture     *f,
        const char  *out_path,
@@ -76,14 +79,20 @@ spawn (Fixture     *f,
   g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", config, TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data, TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_CACHE_HOME", cache, TRUE);
-  /* The default log level: what a user would see. */
-  g_subprocess_launcher_unsetenv (launcher, "G_MESSAGES_DEBUG");
+  /* The default log level: what a user would see; or every debug message,
+   * which must not leak a secret either. */
+  if (debug_logs)
+    g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
+  else
+    g_subprocess_launcher_unsetenv (launcher, "G_MESSAGES_DEBUG");
   g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
   /* The launcher does not truncate: start from empty files. */
   g_unlink (out_path);
   g_unlink (err_path);
   g_subprocess_launcher_set_stdout_file_path (launcher, out_path);
   g_subprocess_launcher_set_stderr_file_path (launcher, err_path);
+  if (stdin_path != NULL)
+    g_subprocess_launcher_set_stdin_file_path (launcher, stdin_path);
 
   g_ptr_array_add (argv, (char *) cli_path);
   for (guint i = 0; args[i] != NULL; i++)
@@ -261,6 +270,7 @@ test_cli_end_to_end (Fixture       *f,
   const char *status_args[] = { "status", NULL };
   const char *claims_args[] = { "claims", "--profile", "Mock", NULL };
   const char *logout_args[] = { "logout", NULL };
+  const char *get_args[] = { "get", "Patient/p1", NULL };
   Run run = { 0 };
 
   add_profile (f);
@@ -291,6 +301,10 @@ test_cli_end_to_end (Fixture       *f,
       g_assert_nonnull (strstr (run.out, "patient-42"));
       g_assert_nonnull (strstr (run.out, "Granted scopes"));
       g_assert_cmpuint (f->idp->n_refreshes, ==, 1);
+
+      cli (f, &run, get_args);
+      g_assert_cmpint (run.status, ==, 0);
+      g_assert_nonnull (strstr (run.out, "\"resourceType\":\"Patient\""));
 
       cli (f, &run, claims_args);
       g_assert_cmpint (run.status, ==, 0);
@@ -357,6 +371,48 @@ test_cli_failures (Fixture       *f,
   run_clear (&run);
 }
 
+static void
+test_cli_confidential_client (Fixture       *f,
+                              gconstpointer  data)
+{
+  const char *add[] = { "profiles", "add", "Workshop", "--fhir", f->idp->fhir_base,
+                        "--client-id", f->idp->client_id, "--client-secret-stdin", NULL };
+  const char *remove[] = { "profiles", "remove", "Workshop", NULL };
+  const char *secret = "workshop-client-secret-7f3a";
+  g_autofree char *path = g_build_filename (f->root, "secret.txt", NULL);
+  g_autofree char *expected = g_strconcat (f->idp->client_id, ":", secret, NULL);
+  Run run = { 0 };
+
+  if (!have_secret_service ())
+    {
+      g_test_skip ("A client secret needs a keyring; run through tests/run-headless.sh");
+      return;
+    }
+
+  g_ptr_array_add (f->idp->secrets, g_strdup (secret));
+  g_assert_true (g_file_set_contents (path, secret, -1, NULL));
+  stdin_path = path;
+  cli (f, &run, add);
+  stdin_path = NULL;
+  g_assert_cmpint (run.status, ==, 0);
+
+  debug_logs = TRUE;
+  login (f, &run);
+  debug_logs = FALSE;
+  g_assert_cmpint (run.status, ==, 0);
+  /* GLib writes debug messages to stdout. */
+  g_assert_true (strstr (run.out, "sv-core-DEBUG") != NULL || strstr (run.err, "sv-core-DEBUG") != NULL);
+  /* client_secret_basic, and the secret nowhere but the keyring. */
+  g_assert_cmpstr (f->idp->basic_auth, ==, expected);
+  g_unlink (path);
+  g_assert_false (sv_mock_idp_text_has_secret (f->idp, f->all_output->str, f->all_output->len));
+  g_assert_cmpuint (count_leaks (f->idp, f->home), ==, 0);
+
+  cli (f, &run, remove);
+  g_assert_cmpint (run.status, ==, 0);
+  run_clear (&run);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -371,6 +427,8 @@ main (int   argc,
     }
 
   g_test_add ("/auth/cli/end-to-end", Fixture, NULL, fixture_set_up, test_cli_end_to_end, fixture_tear_down);
+  g_test_add ("/auth/cli/confidential-client", Fixture, NULL, fixture_set_up, test_cli_confidential_client,
+              fixture_tear_down);
   g_test_add ("/auth/cli/failures", Fixture, NULL, fixture_set_up, test_cli_failures, fixture_tear_down);
 
   return g_test_run ();

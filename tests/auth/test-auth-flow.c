@@ -8,6 +8,7 @@
 #include "sv-discovery.h"
 #include "sv-error.h"
 #include "sv-http.h"
+#include "sv-loopback-redirect.h"
 #include "sv-mock-idp.h"
 #include "sv-session.h"
 #include "sv-test-wait.h"
@@ -271,6 +272,12 @@ test_patient_sources (Fixture       *f,
   g_assert_no_error (error);
   g_assert_null (sv_session_get_patient (f->session));
   g_assert_cmpint (sv_session_get_patient_source (f->session), ==, SV_PATIENT_SOURCE_NONE);
+  /* patient/ scopes only: no picker. */
+  g_assert_false (sv_session_can_search_patients (f->session));
+
+  f->idp->granted_scope = g_strdup ("openid user/Patient.rs user/Condition.rs");
+  g_assert_true (sign_in (f, &error));
+  g_assert_true (sv_session_can_search_patients (f->session));
 }
 
 static void
@@ -469,6 +476,152 @@ test_restore_and_sign_out (Fixture       *f,
   g_assert_null (stored);
 }
 
+static void
+test_refresh_before_expiry (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *old = NULL;
+  gint64 deadline;
+
+  /* 61 s of lifetime: the timer fires a minute early, within a second or two. */
+  f->idp->expires_in = 61;
+  make_session (f);
+  sv_session_set_auto_refresh (f->session, TRUE);
+  g_assert_true (sign_in (f, &error));
+  old = g_strdup (f->idp->current_access);
+  g_assert_cmpuint (f->idp->n_refreshes, ==, 0);
+
+  f->idp->expires_in = 3600;
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (f->idp->n_refreshes == 0 || sv_session_get_expires_at (f->session) < g_get_real_time () / G_USEC_PER_SEC + 600)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+
+  g_assert_cmpuint (f->idp->n_refreshes, ==, 1);
+  g_assert_cmpstr (f->idp->current_access, !=, old);
+  g_assert_true (sv_session_is_signed_in (f->session));
+}
+
+static GBytes *
+fetch (Fixture     *f,
+       const char  *url,
+       guint       *status,
+       GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  sv_session_fetch_async (f->session, url, NULL, sv_test_store_result, &result);
+  return sv_session_fetch_finish (f->session, sv_test_wait (&result), status, error);
+}
+
+static void
+test_fetch (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autofree char *absolute = NULL;
+  guint status = 0;
+
+  g_assert_true (sign_in (f, &error));
+
+  body = fetch (f, "Patient/p1", &status, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_nonnull (g_strstr_len (g_bytes_get_data (body, NULL), g_bytes_get_size (body), "\"Patient\""));
+  g_assert_cmpuint (f->idp->n_fhir, ==, 1);
+  g_clear_pointer (&body, g_bytes_unref);
+
+  /* The server stops accepting the token: one refresh, one retry. */
+  g_free (f->idp->current_access);
+  f->idp->current_access = g_strdup ("revoked-by-the-server");
+  absolute = g_strconcat (f->idp->fhir_base, "/Patient/p1", NULL);
+  body = fetch (f, absolute, &status, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpuint (f->idp->n_refreshes, ==, 1);
+  g_assert_cmpuint (f->idp->n_fhir, ==, 3);
+  g_clear_pointer (&body, g_bytes_unref);
+
+  /* A server that never accepts: no endless loop. */
+  f->idp->fhir_always_unauthorized = TRUE;
+  body = fetch (f, "Patient/p1", &status, &error);
+  g_assert_null (body);
+  g_assert_error (error, SV_ERROR, SV_ERROR_NOT_SIGNED_IN);
+  g_assert_cmpuint (f->idp->n_refreshes, ==, 2);
+  g_assert_cmpuint (f->idp->n_fhir, ==, 5);
+  g_clear_error (&error);
+  f->idp->fhir_always_unauthorized = FALSE;
+
+  /* Never to another origin. */
+  body = fetch (f, "https://elsewhere.invalid/fhir/Patient/p1", &status, &error);
+  g_assert_null (body);
+  g_assert_error (error, SV_ERROR, SV_ERROR_PROTOCOL);
+  g_clear_error (&error);
+  body = fetch (f, "//elsewhere.invalid/fhir/Patient/p1", &status, &error);
+  g_assert_null (body);
+  g_assert_error (error, SV_ERROR, SV_ERROR_PROTOCOL);
+  g_clear_error (&error);
+  g_assert_cmpuint (f->idp->n_fhir, ==, 5);
+}
+
+static void
+test_loopback_redirect (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SvLoopbackRedirect) listener = sv_loopback_redirect_new (0, &error);
+  g_autoptr(SvLoopbackRedirect) busy = NULL;
+  g_autoptr(SvLoopbackRedirect) cancelled = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) cancelled_result = NULL;
+  g_autofree char *uri = NULL;
+  g_autofree char *other = NULL;
+  g_autofree char *hit = NULL;
+  g_autofree char *received = NULL;
+  g_autofree char *none = NULL;
+  guint status = 0;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (sv_loopback_redirect_get_port (listener), >, 0);
+  uri = sv_loopback_redirect_dup_redirect_uri (listener);
+  g_assert_true (g_str_has_prefix (uri, "http://127.0.0.1:"));
+  g_assert_true (g_str_has_suffix (uri, "/oauth2redirect"));
+
+  /* The port is taken: a second listener on it explains itself. */
+  busy = sv_loopback_redirect_new (sv_loopback_redirect_get_port (listener), &error);
+  g_assert_null (busy);
+  g_assert_error (error, SV_ERROR, SV_ERROR_FAILED);
+  g_clear_error (&error);
+
+  sv_loopback_redirect_wait_async (listener, NULL, sv_test_store_result, &result);
+
+  /* Other paths are not the redirect. */
+  other = g_strdup_printf ("http://127.0.0.1:%u/favicon.ico", sv_loopback_redirect_get_port (listener));
+  g_free (sv_mock_idp_get_location (other, &status));
+  g_assert_cmpuint (status, ==, 404);
+  g_assert_null (result);
+
+  hit = g_strconcat (uri, "?code=c&state=s", NULL);
+  g_free (sv_mock_idp_get_location (hit, &status));
+  g_assert_cmpuint (status, ==, 200);
+  received = sv_loopback_redirect_wait_finish (listener, sv_test_wait (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (received, ==, hit);
+
+  /* The user's Cancel ends the wait. */
+  cancelled = sv_loopback_redirect_new (0, &error);
+  sv_loopback_redirect_wait_async (cancelled, cancellable, sv_test_store_result, &cancelled_result);
+  g_cancellable_cancel (cancellable);
+  none = sv_loopback_redirect_wait_finish (cancelled, sv_test_wait (&cancelled_result), &error);
+  g_assert_null (none);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -488,7 +641,10 @@ main (int   argc,
   ADD ("/auth/sign-in/redirect-refused", test_redirect_refused);
   ADD ("/auth/refresh/single-flight", test_refresh_single_flight);
   ADD ("/auth/refresh/invalid-grant", test_refresh_invalid_grant);
+  ADD ("/auth/refresh/before-expiry", test_refresh_before_expiry);
   ADD ("/auth/session/restore-and-sign-out", test_restore_and_sign_out);
+  ADD ("/auth/loopback/redirect", test_loopback_redirect);
+  ADD ("/auth/session/fetch", test_fetch);
 
   return g_test_run ();
 }

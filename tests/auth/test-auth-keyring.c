@@ -101,11 +101,56 @@ test_round_trip (void)
   g_assert_null (gone);
 }
 
+static void
+test_client_secret (void)
+{
+  g_autoptr(SecretService) service = secret_service_get_sync (SECRET_SERVICE_OPEN_SESSION, NULL, NULL);
+  g_autoptr(SvTokenStore) store = sv_token_store_new ();
+  g_autoptr(GAsyncResult) saved = NULL;
+  g_autoptr(GAsyncResult) looked_up = NULL;
+  g_autoptr(GAsyncResult) session_lookup = NULL;
+  g_autoptr(GAsyncResult) deleted = NULL;
+  g_autoptr(GAsyncResult) gone = NULL;
+  g_autoptr(SvStoredSession) session = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *secret = NULL;
+  g_autofree char *after = NULL;
+
+  if (service == NULL)
+    {
+      g_test_skip ("No Secret Service on this bus; run the tests through tests/run-headless.sh");
+      return;
+    }
+
+  sv_token_store_save_client_secret_async (store, "confidential", "s3cret", NULL, sv_test_store_result, &saved);
+  g_assert_true (sv_token_store_save_client_secret_finish (store, sv_test_wait (&saved), &error));
+  g_assert_no_error (error);
+
+  sv_token_store_lookup_client_secret_async (store, "confidential", NULL, sv_test_store_result, &looked_up);
+  secret = sv_token_store_lookup_client_secret_finish (store, sv_test_wait (&looked_up), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (secret, ==, "s3cret");
+
+  /* A client secret is not a session. */
+  sv_token_store_lookup_async (store, "confidential", NULL, sv_test_store_result, &session_lookup);
+  session = sv_token_store_lookup_finish (store, sv_test_wait (&session_lookup), &error);
+  g_assert_no_error (error);
+  g_assert_null (session);
+
+  sv_token_store_delete_client_secret_async (store, "confidential", NULL, sv_test_store_result, &deleted);
+  g_assert_true (sv_token_store_delete_client_secret_finish (store, sv_test_wait (&deleted), &error));
+  sv_token_store_lookup_client_secret_async (store, "confidential", NULL, sv_test_store_result, &gone);
+  after = sv_token_store_lookup_client_secret_finish (store, sv_test_wait (&gone), &error);
+  g_assert_no_error (error);
+  g_assert_null (after);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/auth/keyring/round-trip", test_round_trip);
+  g_test_add_func ("/auth/keyring/client-secret", test_client_secret);
   return g_test_run ();
 }

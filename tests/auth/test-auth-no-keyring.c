@@ -126,6 +126,8 @@ main (int   argc,
   g_setenv ("XDG_CACHE_HOME", home, TRUE);
   g_setenv ("XDG_STATE_HOME", home, TRUE);
   g_setenv ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/sv-test-bus", TRUE);
+  /* The proxy resolver reads GSettings; dconf would write its database. */
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
 
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/auth/keyring/none", test_memory_only);

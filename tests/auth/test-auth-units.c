@@ -12,6 +12,7 @@
 #include "sv-error.h"
 #include "sv-jwt.h"
 #include "sv-profile-store.h"
+#include "sv-random.h"
 #include "sv-token-response.h"
 
 /* Offline checks of the sign-in building blocks: no server, no keyring. */
@@ -236,6 +237,34 @@ test_presets (void)
 }
 
 static void
+count_notify (GObject    *object,
+              GParamSpec *pspec,
+              guint      *count)
+{
+  (*count)++;
+}
+
+static void
+test_profile_properties (void)
+{
+  g_autoptr(SvServerProfile) profile = sv_server_profile_new ("P");
+  g_autofree char *url = NULL;
+  guint notified = 0;
+  SvIdpKind kind;
+
+  g_signal_connect (profile, "notify::fhir-base-url", G_CALLBACK (count_notify), &notified);
+  g_object_set (profile, "fhir-base-url", " https://a.test/fhir ", "idp-kind", SV_IDP_COGNITO, NULL);
+  g_object_set (profile, "fhir-base-url", "https://a.test/fhir", NULL);
+  g_object_get (profile, "fhir-base-url", &url, "idp-kind", &kind, NULL);
+
+  /* Trimmed, notified once (the second set changed nothing). */
+  g_assert_cmpstr (url, ==, "https://a.test/fhir");
+  g_assert_cmpuint (notified, ==, 1);
+  g_assert_cmpint (kind, ==, SV_IDP_COGNITO);
+  g_assert_cmpstr (sv_server_profile_get_patient_claim (profile), ==, "custom:patient");
+}
+
+static void
 test_profile_store (void)
 {
   g_autofree char *dir = g_dir_make_tmp ("sv-profiles-XXXXXX", NULL);
@@ -418,6 +447,27 @@ test_token_response (void)
   refused = sv_token_response_new_from_json (negative, NULL, 1000, &error);
   g_assert_null (refused);
   g_assert_error (error, SV_ERROR, SV_ERROR_PROTOCOL);
+  g_clear_error (&error);
+
+  /* Cognito: no scope in the response, the granted one is in the JWT. */
+  {
+    g_autofree char *payload = sv_base64url_encode ((const guint8 *) "{\"scope\":\"openid patient/Patient.read\",\"exp\":2000}", 50);
+    g_autofree char *jwt = g_strdup_printf ("eyJhbGciOiJSUzI1NiJ9.%s.c2ln", payload);
+    g_autofree char *text = g_strdup_printf ("{\"access_token\":\"%s\",\"token_type\":\"Bearer\",\"expires_in\":300}", jwt);
+    g_autoptr(JsonObject) cognito = parse (text);
+    g_autoptr(JsonObject) opaque = parse ("{\"access_token\":\"opaque\",\"token_type\":\"Bearer\",\"expires_in\":300}");
+    g_autoptr(SvTokenResponse) narrowed = NULL;
+    g_autoptr(SvTokenResponse) as_asked = NULL;
+
+    narrowed = sv_token_response_new_from_json (cognito, "openid patient/Patient.read patient/Condition.read", 1000, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (sv_token_response_get_granted_scope (narrowed), ==, "openid patient/Patient.read");
+
+    /* An opaque token and no scope: RFC 6749 says the asked scope was granted. */
+    as_asked = sv_token_response_new_from_json (opaque, "openid patient/Patient.read", 1000, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (sv_token_response_get_granted_scope (as_asked), ==, "openid patient/Patient.read");
+  }
 }
 
 static char *
@@ -539,6 +589,7 @@ main (int   argc,
   g_test_add_func ("/auth/redirect/iss-mismatch", test_redirect_iss_mismatch);
   g_test_add_func ("/auth/profile/validation", test_profile_validation);
   g_test_add_func ("/auth/profile/presets", test_presets);
+  g_test_add_func ("/auth/profile/properties", test_profile_properties);
   g_test_add_func ("/auth/profile/store", test_profile_store);
   g_test_add_func ("/auth/discovery/documents", test_discovery_documents);
   g_test_add_func ("/auth/token/response", test_token_response);

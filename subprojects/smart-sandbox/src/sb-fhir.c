@@ -946,7 +946,8 @@ unauthorized (SbFhir *fhir, SoupServerMessage *msg, const char *error, const cha
 
 /* The Lambda (or in-process) answer arrived: enforce it and serve. */
 static void
-authorized_step (Request *req, SbLambdaStatus status, JsonObject *response, gint64 latency_us)
+authorized_step (Request *req, SbLambdaStatus status, JsonObject *response,
+                 const char *request_id, gint64 latency_us)
 {
   SbFhir *fhir = req->fhir;
   SbContext *ctx = fhir->ctx;
@@ -956,6 +957,8 @@ authorized_step (Request *req, SbLambdaStatus status, JsonObject *response, gint
   JsonObject *ev = json_object_new ();
   guint code;
 
+  if (request_id != NULL)
+    json_object_set_string_member (ev, "requestId", request_id);
   json_object_set_string_member (ev, "operationName", req->operation);
   json_object_set_string_member (ev, "datastoreEndpoint", ctx->fhir_base);
   json_object_set_string_member (ev, "datastoreId", ctx->datastore_id);
@@ -1038,11 +1041,12 @@ done:
 }
 
 static void
-lambda_done (SbLambdaStatus status, JsonObject *response, gint64 latency_us, gpointer user_data)
+lambda_done (SbLambdaStatus status, JsonObject *response, const char *request_id,
+             gint64 latency_us, gpointer user_data)
 {
   Request *req = user_data;
 
-  authorized_step (req, status, response, latency_us);
+  authorized_step (req, status, response, request_id, latency_us);
   request_free (req);
 }
 
@@ -1294,14 +1298,12 @@ valid_id (const char *id)
   return n >= 1 && n <= 64;
 }
 
-static void
-fhir_handler (SoupServer        *server,
-              SoupServerMessage *msg,
-              const char        *path,
-              GHashTable        *query,
-              gpointer           user_data)
+static gboolean
+fhir_dispatch (SbFhir            *fhir,
+               SoupServerMessage *msg,
+               const char        *path,
+               const char       **decision)
 {
-  SbFhir *fhir = user_data;
   SbContext *ctx = fhir->ctx;
   const char *method = soup_server_message_get_method (msg);
   SoupMessageHeaders *rh = soup_server_message_get_request_headers (msg);
@@ -1317,7 +1319,8 @@ fhir_handler (SoupServer        *server,
   if (!g_str_has_prefix (path, prefix))
     {
       respond_outcome (fhir, msg, 404, "not-found", "No such data store");
-      return;
+      *decision = "no such data store";
+      return FALSE;
     }
   rest = path + strlen (prefix);
 
@@ -1326,13 +1329,15 @@ fhir_handler (SoupServer        *server,
       if (strcmp (method, "GET") != 0)
         {
           respond_outcome (fhir, msg, 405, "not-supported", "Only GET is supported here");
-          return;
+          *decision = "rejected";
+          return FALSE;
         }
       if (rest[0] == 'm')
         respond_json_object (fhir, msg, FHIR_JSON, capability_statement (fhir));
       else
         respond_json_object (fhir, msg, "application/json", smart_configuration (fhir));
-      return;
+      *decision = "anonymous";
+      return FALSE;
     }
 
   /* Everything else needs a token, as on HealthLake. */
@@ -1346,7 +1351,8 @@ fhir_handler (SoupServer        *server,
   if (token == NULL)
     {
       unauthorized (fhir, msg, NULL, "This request needs a bearer token");
-      return;
+      *decision = "no token";
+      return FALSE;
     }
 
   segs = g_strsplit (rest, "/", -1);
@@ -1359,26 +1365,30 @@ fhir_handler (SoupServer        *server,
         respond_outcome (fhir, msg, 404, "not-supported", "This resource type is not supported");
       else
         respond_outcome (fhir, msg, 400, "not-supported", "This interaction is not supported");
-      return;
+      *decision = "rejected";
+      return FALSE;
     }
   if (n == 2 && strcmp (segs[1], "_search") == 0)
     {
       if (strcmp (method, "POST") != 0)
         {
           respond_outcome (fhir, msg, 405, "not-supported", "_search needs POST");
-          return;
+          *decision = "rejected";
+          return FALSE;
         }
       post_search = TRUE;
     }
   else if (strcmp (method, "GET") != 0)
     {
       respond_outcome (fhir, msg, 405, "not-supported", "This data store is read-only");
-      return;
+      *decision = "rejected";
+      return FALSE;
     }
   else if (n == 2 && !valid_id (segs[1]))
     {
       respond_outcome (fhir, msg, 400, "invalid", "Not a valid resource id");
-      return;
+      *decision = "rejected";
+      return FALSE;
     }
 
   req = g_new0 (Request, 1);
@@ -1420,7 +1430,7 @@ fhir_handler (SoupServer        *server,
             set_decision (req, "bad request");
             emit_request_event (req, 400);
             request_free (req);
-            return;
+            return TRUE;
           }
       if (sb_faults_throttle_search (ctx->faults, &retry_after))
         {
@@ -1431,7 +1441,7 @@ fhir_handler (SoupServer        *server,
           set_decision (req, "throttled");
           emit_request_event (req, 429);
           request_free (req);
-          return;
+          return TRUE;
         }
     }
 
@@ -1459,7 +1469,7 @@ fhir_handler (SoupServer        *server,
       event_obj = json_object_ref (json_node_get_object (node));
       response = sb_inproc_validate (ctx, event_obj);
       soup_server_message_pause (msg);
-      authorized_step (req, SB_LAMBDA_OK, response, g_get_monotonic_time () - t0);
+      authorized_step (req, SB_LAMBDA_OK, response, NULL, g_get_monotonic_time () - t0);
       request_free (req);
     }
   else
@@ -1470,6 +1480,33 @@ fhir_handler (SoupServer        *server,
   /* The event held the token: wipe it before it is freed. */
   memset (event, 0, strlen (event));
   memset (token, 0, strlen (token));
+  return TRUE;
+}
+
+static void
+fhir_handler (SoupServer        *server,
+              SoupServerMessage *msg,
+              const char        *path,
+              GHashTable        *query,
+              gpointer           user_data)
+{
+  SbFhir *fhir = user_data;
+  const char *decision = "rejected";
+  gint64 start = g_get_monotonic_time ();
+
+  /* Requests answered before the validator would run still get their
+   * fhir-request event, so the stream shows every FHIR request. */
+  if (!fhir_dispatch (fhir, msg, path, &decision))
+    {
+      JsonObject *f = json_object_new ();
+
+      json_object_set_string_member (f, "method", soup_server_message_get_method (msg));
+      json_object_set_string_member (f, "path", path);
+      json_object_set_int_member (f, "status", soup_server_message_get_status (msg));
+      json_object_set_string_member (f, "decision", decision);
+      json_object_set_int_member (f, "latency_us", g_get_monotonic_time () - start);
+      sb_events_emit (fhir->ctx->events, "fhir-request", f);
+    }
 }
 
 static void

@@ -112,7 +112,7 @@ finish (Invocation *inv, SbLambdaStatus status, JsonObject *response)
   if (inv->queued)
     g_queue_remove (&lambda->pending, inv);
   g_hash_table_steal (lambda->invocations, inv->request_id);
-  inv->callback (status, response, latency, inv->user_data);
+  inv->callback (status, response, inv->request_id, latency, inv->user_data);
   invocation_free (inv);
 }
 

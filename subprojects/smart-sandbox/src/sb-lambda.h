@@ -26,9 +26,11 @@ typedef enum
 
 /* Called exactly once per invocation, on the main context.  response is
  * only set for SB_LAMBDA_OK (and is NULL if the answer was not a JSON
- * object); latency_us is from submission to answer. */
+ * object); request_id is the Lambda request id the worker logs;
+ * latency_us is from submission to answer. */
 typedef void (*SbLambdaCallback) (SbLambdaStatus status,
                                   JsonObject    *response,
+                                  const char    *request_id,
                                   gint64         latency_us,
                                   gpointer       user_data);
 

@@ -321,18 +321,33 @@ class FhirTests:
                         ("Patient/no-such-patient", None), ("Medication", {"_count": "2"})]
             for path, params in requests:
                 sb.fhir_get(path, self.token, params)
+            # Without a token the validator is not asked, but the request is reported.
+            sb.fhir_get("Patient", None)
             got = []
             deadline = time.monotonic() + 15
-            while len(got) < 2 * len(requests) and time.monotonic() < deadline:
+            while len(got) < 2 * len(requests) + 1 and time.monotonic() < deadline:
                 e = ev.next(1)
                 if e is not None and e["kind"] in ("validator-invocation", "fhir-request"):
                     got.append(e)
             vi = [e for e in got if e["kind"] == "validator-invocation"]
             fr = [e for e in got if e["kind"] == "fhir-request"]
             check(len(vi) == len(requests), "one validator invocation per request: %d" % len(vi))
-            check(len(fr) == len(requests), "one fhir-request event per request: %d" % len(fr))
+            check(len(fr) == len(requests) + 1, "one fhir-request event per request: %d" % len(fr))
+            check(fr[-1]["status"] == 401 and fr[-1]["decision"] == "no token", "the tokenless request")
+            fr = fr[:-1]
+            # Nothing else arrives: no invocation for the tokenless request.
+            extra = ev.next(0.5)
+            check(extra is None, "no further event: %s" % extra)
             check(all(e["decision"] == "allow" and e["runtime"] == "lambda" and "latency_us" in e for e in vi),
                   "invocations allowed through the Lambda")
+            # The request ids are the ones the validator workers logged.
+            logged = ""
+            for name in os.listdir(sb.data_dir):
+                if name.startswith("lambda-") and name.endswith(".log"):
+                    with open(os.path.join(sb.data_dir, name), encoding="utf-8") as f:
+                        logged += f.read()
+            check(all(e["requestId"] in logged for e in vi), "request ids match the validator's log")
+            check(self.token.split(".")[2] not in logged, "no signature in the validator's log")
             check([e["status"] for e in fr] == [200, 200, 404, 200], "statuses %s" % [e["status"] for e in fr])
             raw = json.dumps(got)
             check(self.token not in raw and self.token.split(".")[2] not in raw and "bearerToken" not in raw,

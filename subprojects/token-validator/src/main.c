@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +68,17 @@ run_event (const char *path)
   /* A JWKS failure is not fatal here: the token check retries and denies,
    * which is what the caller wants to see. */
   if (!tv_validator_init (&v, &cfg, true, 5000, err, sizeof err))
-    tv_log ("warn", "cannot fetch the JWKS: %s", err);
+    {
+      if (v.secret_failed)
+        {
+          fprintf (stderr, "token-validator: configuration error: %s\n", err);
+          free (event);
+          tv_validator_clear (&v);
+          tv_config_clear (&cfg);
+          return EXIT_USAGE;
+        }
+      tv_log ("warn", "cannot fetch the JWKS: %s", err);
+    }
 
   start = tv_now_mono_us ();
   result = tv_handle_event (&v, event, len, 5000, &response, &d);
@@ -112,7 +123,7 @@ run_check_config (void)
     }
   else
     {
-      printf ("JWKS: cannot be fetched: %s\n", err);
+      printf ("%s: %s\n", v.secret_failed ? "Secret" : "JWKS: cannot be fetched", err);
       status = 1;
     }
   tv_validator_clear (&v);
@@ -161,6 +172,8 @@ main (int argc, char **argv)
       return EXIT_USAGE;
     }
 
+  /* A reader of our stderr going away must not kill the runtime loop. */
+  signal (SIGPIPE, SIG_IGN);
   tv_http_global_init ();
   if (check)
     status = run_check_config ();

@@ -22,6 +22,13 @@ skip_ws (Scanner *s)
     s->p++;
 }
 
+/* Printable ASCII other than the quote and the backslash. */
+static inline bool
+is_plain (unsigned char c)
+{
+  return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
 /* Scans a string starting at the opening quote.  With out != NULL, stores
  * the decoded value (malloc'd). */
 static bool
@@ -36,19 +43,46 @@ scan_string (Scanner *s, char **out, size_t *out_len)
   start = ++s->p;
   if (out)
     {
-      /* The decoded value is never longer than the raw one. */
+      /* The decoded value is never longer than the raw one, which ends at
+       * the first quote not escaped by an odd run of backslashes. */
       const char *q = start;
 
-      while (q < s->end && *q != '"')
-        q += (*q == '\\' && q + 1 < s->end) ? 2 : 1;
+      for (;;)
+        {
+          const char *b;
+
+          q = memchr (q, '"', (size_t) (s->end - q));
+          if (q == NULL)
+            {
+              q = s->end;
+              break;
+            }
+          for (b = q; b > start && b[-1] == '\\'; b--)
+            ;
+          if ((q - b) % 2 == 0)
+            break;
+          q++;
+        }
       buf = malloc ((size_t) (q - start) + 1);
       if (buf == NULL)
         return false;
     }
   while (s->p < s->end)
     {
-      unsigned char c = (unsigned char) *s->p;
+      const char *run = s->p;
+      unsigned char c;
 
+      /* Copy runs of plain characters at once: the token is ~1 KB of them. */
+      while (s->p < s->end && is_plain ((unsigned char) *s->p))
+        s->p++;
+      if (buf && s->p > run)
+        {
+          memcpy (buf + n, run, (size_t) (s->p - run));
+          n += (size_t) (s->p - run);
+        }
+      if (s->p >= s->end)
+        break;
+      c = (unsigned char) *s->p;
       if (c == '"')
         {
           s->p++;
@@ -60,8 +94,6 @@ scan_string (Scanner *s, char **out, size_t *out_len)
             }
           return true;
         }
-      if (c < 0x20 || c >= 0x80)
-        break;
       if (c == '\\')
         {
           char e;
@@ -85,9 +117,8 @@ scan_string (Scanner *s, char **out, size_t *out_len)
           s->p += 2;
           continue;
         }
-      if (buf)
-        buf[n++] = (char) c;
-      s->p++;
+      /* Control characters and non-ASCII bytes: jansson decides. */
+      break;
     }
 fail:
   free (buf);

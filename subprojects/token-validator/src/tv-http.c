@@ -174,6 +174,8 @@ tv_http_perform (TvHttp *http, const TvHttpRequest *req,
   headers = curl_slist_append (headers, "Expect:");
   if (req->extra_header)
     headers = curl_slist_append (headers, req->extra_header);
+  for (size_t i = 0; req->extra_headers && req->extra_headers[i]; i++)
+    headers = curl_slist_append (headers, req->extra_headers[i]);
 
   if (strcmp (req->method, "POST") == 0)
     {
@@ -206,7 +208,11 @@ tv_http_perform (TvHttp *http, const TvHttpRequest *req,
         tv_set_error (err, errlen, "response larger than %zu bytes", ctx.max);
       else
         tv_set_error (err, errlen, "%s", curl_easy_strerror (rc));
-      tv_http_response_clear (resp);
+      /* The headers (a request id) stay readable: the runtime must still
+       * answer an invocation whose event it could not take. */
+      free (resp->body);
+      resp->body = NULL;
+      resp->body_len = 0;
       return false;
     }
   if (resp->body == NULL)

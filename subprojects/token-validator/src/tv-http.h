@@ -16,6 +16,7 @@ typedef struct
   size_t body_len;
   const char *content_type; /* for POST */
   const char *extra_header; /* one "Name: value" header, may be NULL */
+  const char *const *extra_headers; /* NULL-terminated list, may be NULL */
   const char *basic_user;   /* HTTP basic auth, may be NULL */
   const char *basic_password;
   long timeout_ms;          /* 0 = no timeout (the Runtime API long poll) */
@@ -36,6 +37,8 @@ typedef struct
 TvHttp *tv_http_new (const char *ca_file, bool proxy_allowed);
 void tv_http_free (TvHttp *http);
 
+/* On failure resp has no body, but status and the Lambda headers received
+ * so far are kept. */
 bool tv_http_perform (TvHttp *http, const TvHttpRequest *req,
                       TvHttpResponse *resp, char *err, size_t errlen);
 void tv_http_response_clear (TvHttpResponse *resp);

@@ -114,8 +114,13 @@ tv_runtime_main (const char *runtime_api)
     {
       char msg[600];
 
-      snprintf (msg, sizeof msg, "cannot fetch the JWKS: %s", err);
-      report_init_error (api, base, "Runtime.JwksUnavailable", msg);
+      if (v.secret_failed)
+        snprintf (msg, sizeof msg, "%s", err);
+      else
+        snprintf (msg, sizeof msg, "cannot fetch the JWKS: %s", err);
+      report_init_error (api, base,
+                         v.secret_failed ? "Runtime.SecretUnavailable"
+                                         : "Runtime.JwksUnavailable", msg);
       tv_validator_clear (&v);
       tv_config_clear (&cfg);
       tv_http_free (api);
@@ -140,8 +145,26 @@ tv_runtime_main (const char *runtime_api)
       req.max_body = TV_MAX_EVENT_BYTES + 1;
       if (!tv_http_perform (api, &req, &ev, err, sizeof err))
         {
-          tv_log ("error", "Runtime API unreachable: %s", err);
-          break;
+          char *body;
+
+          if (ev.status != 200 || !request_id_is_safe (ev.request_id))
+            {
+              tv_log ("error", "Runtime API unreachable: %s", err);
+              break;
+            }
+          /* An event we could not take in (too large): fail that invocation
+           * and keep serving. */
+          tv_log ("error", "invocation %s: cannot read the event: %s",
+                  ev.request_id, err);
+          body = error_body ("InvalidEvent", "the event could not be read");
+          snprintf (url, sizeof url, "%s" API_PREFIX "/invocation/%s/error",
+                    base, ev.request_id);
+          if (body && !post_json (api, url, body,
+                                  "Lambda-Runtime-Function-Error-Type: InvalidEvent",
+                                  err, sizeof err))
+            tv_log ("error", "could not post the error: %s", err);
+          free (body);
+          continue;
         }
       start_us = tv_now_mono_us ();
       if (ev.status != 200 || !request_id_is_safe (ev.request_id))

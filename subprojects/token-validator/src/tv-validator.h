@@ -18,6 +18,10 @@ typedef struct
   const TvConfig *config;
   TvJwks jwks;
   TvHttp *idp_http;   /* NULL: never touch the network (fuzzing) */
+  /* The introspection secret read from Secrets Manager at init, when
+   * SMART_INTROSPECTION_CLIENT_SECRET is an ARN. */
+  char *introspection_secret;
+  bool secret_failed;  /* that read failed: a configuration error */
 } TvValidator;
 
 typedef struct
@@ -29,9 +33,11 @@ typedef struct
   json_t *auth_payload;   /* the authPayload object on allow, else NULL */
 } TvDecision;
 
-/* Sets the validator up; with network = true, resolves the JWKS location
- * (OpenID discovery for a generic IdP) and fetches the keys.  Returns false
- * when that fails; the validator is still usable (it retries on demand). */
+/* Sets the validator up; with network = true, reads the introspection
+ * secret from Secrets Manager when configured as an ARN (on failure:
+ * secret_failed), resolves the JWKS location (OpenID discovery for a generic
+ * IdP) and fetches the keys.  Returns false when any of that fails; after a
+ * JWKS failure the validator is still usable (it retries on demand). */
 bool tv_validator_init (TvValidator *v, const TvConfig *config, bool network,
                         long timeout_ms, char *err, size_t errlen);
 void tv_validator_clear (TvValidator *v);

@@ -60,7 +60,7 @@ H
   -I"$work" -I"$top/src" \
   $(pkg-config --cflags cjose jansson libcrypto libcurl) \
   "$top"/src/tv-config.c "$top"/src/tv-event.c "$top"/src/tv-handler.c "$top"/src/tv-http.c \
-  "$top"/src/tv-jwks.c "$top"/src/tv-smart.c "$top"/src/tv-util.c \
+  "$top"/src/tv-jwks.c "$top"/src/tv-secrets.c "$top"/src/tv-smart.c "$top"/src/tv-util.c \
   "$top"/src/tv-validator.c "$here/fuzz-target.c" \
   $(pkg-config --libs cjose jansson libcrypto libcurl) \
   -o "$work/tv-fuzz"

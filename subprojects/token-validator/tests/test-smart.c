@@ -6,6 +6,7 @@
 
 #include "tv-config.h"
 #include "tv-jwks.h"
+#include "tv-secrets.h"
 #include "tv-smart.h"
 
 /* Plain C checks for the pure helpers: the Lambda links no GLib, and
@@ -151,9 +152,29 @@ test_jwks (void)
   tv_jwks_clear (&jwks);
 }
 
+static void
+test_sigv4 (void)
+{
+  /* The worked example of AWS's SigV4 documentation (IAM ListUsers). */
+  char sig[65], hex[65];
+
+  tv_sigv4_signature ("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20150830",
+                      "us-east-1", "iam",
+                      "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/iam/aws4_request\n"
+                      "f536975d06c0309214f805bb90ccff089219ecd68b2577efef23edd43b7e1a59",
+                      sig);
+  CHECK (strcmp (sig, "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7") == 0);
+  tv_sha256_hex ("", 0, hex);
+  CHECK (strcmp (hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855") == 0);
+  CHECK (tv_secrets_is_arn ("arn:aws:secretsmanager:us-east-1:1:secret:x"));
+  CHECK (!tv_secrets_is_arn ("plain-secret"));
+  CHECK (!tv_secrets_is_arn (NULL));
+}
+
 int
 main (void)
 {
+  test_sigv4 ();
   test_jwks ();
   test_scopes ();
   test_references ();

@@ -5,11 +5,13 @@ keys generated here and a JWKS served on 127.0.0.1."""
 
 import json
 import os
+import subprocess
 import sys
 import time
 
-from tvtest import (FHIR_BASE, ROLE_ARN, JwksServer, Key, Results, TrapListener,
-                    b64u, base_env, event_for, mint, run_event)
+from tvtest import (FHIR_BASE, ROLE_ARN, IntrospectionServer, JwksServer, Key,
+                    Results, SecretsManagerServer, TrapListener, b64u, base_env,
+                    event_for, mint, run_event)
 
 EXE = os.path.abspath(sys.argv[1])
 R = Results()
@@ -272,6 +274,83 @@ R.check("missing SMART_ISSUER is a configuration error (exit 2)", rc == 2, "rc=%
 rc, _, _, _ = run_event(EXE, base_env(SMART_ISSUER="http://idp.example.org/x",
                                       SMART_IDP="cognito"), event_for(good))
 R.check("plain http to a non-loopback host is refused (exit 2)", rc == 2, "rc=%s" % rc)
+
+def cli(*args, env=None):
+    p = subprocess.run([EXE] + list(args), env=env or base_env(), capture_output=True,
+                       text=True, timeout=30)
+    return p.returncode, p.stdout, p.stderr
+
+
+rc, out, _ = cli("--version")
+R.check("--version", rc == 0 and out.startswith("token-validator "), out)
+rc, out, _ = cli("--help")
+R.check("--help lists every variable", rc == 0 and "SMART_INTROSPECTION_CLIENT_SECRET" in out
+        and "HEALTHLAKE_ROLE_ARN" in out)
+R.check("unknown option: exit 2", cli("--bogus")[0] == 2)
+R.check("no option and no AWS_LAMBDA_RUNTIME_API: exit 2", cli()[0] == 2)
+R.check("--event with a missing file: exit 2",
+        cli("--event", "/nonexistent/event.json", env=cognito_env)[0] == 2)
+rc, out, _ = cli("--check-config", env=cognito_env)
+R.check("--check-config fetches the JWKS (exit 0)", rc == 0 and rsa_key.kid in out, out)
+rc, out, _ = cli("--check-config", env=base_env(SMART_ISSUER=COGNITO_ISS, SMART_IDP="cognito",
+                                                SMART_JWKS_URI="http://127.0.0.1:1/jwks"))
+R.check("--check-config with the JWKS unreachable: exit 1", rc == 1, out)
+
+# --- RFC 7662 introspection ------------------------------------------------
+intro = IntrospectionServer()
+SECRET = "s3cr3t-intro-value"
+intro_env = base_env(SMART_ISSUER=KEYCLOAK_ISS, SMART_IDP="keycloak",
+                     SMART_INTROSPECTION_URL=intro.url,
+                     SMART_INTROSPECTION_CLIENT_ID="validator",
+                     SMART_INTROSPECTION_CLIENT_SECRET=SECRET)
+active = mint(keycloak_claims(), rsa_key)
+revoked = mint(keycloak_claims(sub="someone-else"), rsa_key)
+intro.answers[active] = {"active": True}
+expect_allow("JWT reported active by introspection", intro_env, active)
+expect_deny("JWT reported inactive (revoked)", intro_env, revoked, "token_inactive")
+opaque = "opaque-" + "x" * 40
+intro.answers[opaque] = dict(keycloak_claims(), active=True)
+expect_allow("opaque token through introspection", intro_env, opaque, {
+    "iss": KEYCLOAK_ISS, "aud": FHIR_BASE, "iat": NOW - 5, "nbf": NOW - 5,
+    "exp": NOW + 300, "isAuthorized": True, "uid": "f3c0-kc-user",
+    "scope": "openid fhirUser launch/patient patient/Patient.rs "
+             "patient/Observation.rs?category=laboratory",
+    "fhirUser": "Patient/789", "patient": "789"})
+expect_deny("opaque token without introspection", keycloak_env, opaque, "malformed_token")
+import base64
+R.check("introspection used HTTP basic auth",
+        intro.auth and all(a == "Basic " + base64.b64encode(
+            ("validator:" + SECRET).encode()).decode() for a in intro.auth), str(intro.auth))
+p = subprocess.run([EXE, "--check-config"], env=intro_env, capture_output=True, text=True,
+                   timeout=30)
+R.check("--check-config shows the configuration, not the secret",
+        p.returncode == 0 and SECRET not in p.stdout + p.stderr
+        and '"SMART_INTROSPECTION_CLIENT_SECRET": "(set)"' in p.stdout
+        and "usable keys" in p.stdout, p.stdout + p.stderr)
+# The secret as a Secrets Manager ARN, read once at init with SigV4.
+ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:smart-intro-AbCdEf"
+AKID, SKEY, STOKEN = "ASIATESTKEYID", "test/secret+access-key", "session-token-value"
+sm = SecretsManagerServer(AKID, SKEY, json.dumps({"client_secret": SECRET}))
+sm_env = dict(intro_env, SMART_INTROSPECTION_CLIENT_SECRET=ARN,
+              AWS_ENDPOINT_URL_SECRETS_MANAGER=sm.url, AWS_ACCESS_KEY_ID=AKID,
+              AWS_SECRET_ACCESS_KEY=SKEY, AWS_SESSION_TOKEN=STOKEN)
+intro.auth.clear()
+expect_allow("introspection secret read from Secrets Manager", sm_env, active)
+R.check("GetSecretValue signed with SigV4 and asked for the ARN",
+        sm.bad_signatures == 0 and sm.requests == [{"SecretId": ARN}], str(sm.requests))
+R.check("the secret from Secrets Manager was used for introspection",
+        intro.auth == ["Basic " + base64.b64encode(("validator:" + SECRET).encode()).decode()],
+        str(intro.auth))
+rc, _, _, err = run_event(EXE, dict(sm_env, AWS_SECRET_ACCESS_KEY="wrong"), event_for(active))
+R.check("a secret that cannot be read is a configuration error (exit 2)",
+        rc == 2 and sm.bad_signatures == 1 and "wrong" not in err and ARN in
+        "".join(str(r) for r in sm.requests), "rc=%s %s" % (rc, err))
+rc, _, _, _ = run_event(EXE, dict(intro_env, SMART_INTROSPECTION_CLIENT_SECRET=ARN),
+                        event_for(active))
+R.check("an ARN without AWS credentials: exit 2, never sent as a password",
+        rc == 2 and len(intro.auth) == 1)
+sm.stop()
+intro.stop()
 
 jwks.stop()
 trap.stop()

@@ -80,6 +80,11 @@ try:
             kind == "error" and body.get("errorType") == "InvalidEvent", str(body))
     R.check("still serving after the malformed event",
             allowed(api.invoke(event_for(tokens[0]))))
+    big = json.dumps(event_for(tokens[0], padding="x" * (6 * 1024 * 1024)))
+    kind, body = api.invoke(big)
+    R.check("an event over 6 MB fails that invocation only", kind == "error", str(body))
+    R.check("still serving after the oversized event",
+            allowed(api.invoke(event_for(tokens[0]))))
 
     # Rotation: the IdP publishes k2; a k2 token triggers one refetch.  First,
     # a deadline already past forbids any network work: no refetch.
@@ -107,13 +112,39 @@ finally:
 
 lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
 inv = [line for line in lines if "decision" in line]
-R.check("one log line per invocation", len(inv) == 14, "got %d" % len(inv))
+R.check("one log line per invocation", len(inv) == 15, "got %d" % len(inv))
 R.check("log lines carry request id, decision, reason, kid, latency",
         all(line.get("requestId") and line.get("reason") and "latencyUs" in line
             for line in inv) and inv[0]["kid"] == k1.kid
         and inv[0]["clientId"] == "smart-viewer", str(inv[:1]))
 R.check("no token part in the log",
         not any(p in log for t in tokens + [t2] for p in t.split(".")[1:]))
+
+# TTL refresh: a key the IdP withdrew stops working once the TTL has passed;
+# when the refresh fails (IdP down), the cached keys keep working.
+jwks2 = JwksServer()
+jwks2.set_keys(k1.jwk(), k2.jwk())
+ISS2 = jwks2.url + "/realms/smart"
+api4 = RuntimeApi()
+proc = start(base_env(AWS_LAMBDA_RUNTIME_API=api4.address, SMART_ISSUER=ISS2,
+                      SMART_IDP="keycloak", SMART_JWKS_TTL_SECONDS="1"))
+try:
+    old = mint(claims(iss=ISS2), k1)
+    new = mint(claims(iss=ISS2), k2)
+    R.check("TTL: k1 allowed before the rotation", allowed(api4.invoke(event_for(old))))
+    jwks2.set_keys(k2.jwk())
+    hits = jwks2.hit_count()
+    time.sleep(1.3)
+    R.check("TTL: withdrawn k1 denied after the TTL", denied(api4.invoke(event_for(old))))
+    R.check("TTL: the refresh happened", jwks2.hit_count() > hits)
+    jwks2.stop()
+    time.sleep(1.3)
+    R.check("TTL: refresh fails (IdP down), cached k2 still allowed",
+            allowed(api4.invoke(event_for(new))))
+finally:
+    log4 = stop(proc)
+    api4.stop()
+R.check("TTL: the failed refresh was logged", "JWKS refresh failed" in log4)
 
 # JWKS unreachable at init: init/error and exit.
 s = socket.socket()

@@ -11,6 +11,7 @@ import http.server
 import json
 import os
 import queue
+import re
 import socket
 import subprocess
 import sys
@@ -136,6 +137,8 @@ class _QuietHandler(http.server.BaseHTTPRequestHandler):
         if isinstance(body, str):
             body = body.encode()
         self.send_response(status)
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
         for k, v in (headers or {}).items():
@@ -168,6 +171,9 @@ class JwksServer:
                 with outer.lock:
                     outer.hits += 1
                     doc = {"keys": list(outer.keys)}
+                # No keep-alive: once stop() is called, the IdP must really
+                # be gone, not still answering on an open connection.
+                self.close_connection = True
                 if self.path.endswith("/.well-known/openid-configuration"):
                     iss = outer.url + self.path[: -len("/.well-known/openid-configuration")]
                     self._send(200, json.dumps({"issuer": iss, "jwks_uri": iss + "/jwks"}))
@@ -242,6 +248,86 @@ def make_tls(directory):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert_path, key_path)
     return ctx, ca_path
+
+
+class IntrospectionServer:
+    """RFC 7662 endpoint: answers from a dict token -> response (default
+    inactive), records the basic-auth header it received."""
+
+    def __init__(self):
+        self.answers = {}
+        self.auth = []
+        outer = self
+
+        class H(_QuietHandler):
+            def do_POST(self):
+                import urllib.parse
+                n = int(self.headers.get("Content-Length", "0"))
+                form = urllib.parse.parse_qs(self.rfile.read(n).decode())
+                outer.auth.append(self.headers.get("Authorization"))
+                tok = form.get("token", [""])[0]
+                self._send(200, json.dumps(outer.answers.get(tok, {"active": False})))
+
+        self.httpd = _Server(("127.0.0.1", 0), H)
+        self.url = "http://127.0.0.1:%d/introspect" % self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def sigv4_signature(secret_key, date8, region, service, string_to_sign):
+    def h(key, msg):
+        return hmac.new(key, msg.encode(), hashlib.sha256).digest()
+    k = h(h(h(h(("AWS4" + secret_key).encode(), date8), region), service), "aws4_request")
+    return hmac.new(k, string_to_sign.encode(), hashlib.sha256).hexdigest()
+
+
+class SecretsManagerServer:
+    """A GetSecretValue endpoint that checks the SigV4 signature the way AWS
+    does (recomputed here independently) before answering."""
+
+    def __init__(self, akid, secret_key, secret_string):
+        self.requests = []
+        self.bad_signatures = 0
+        outer = self
+
+        class H(_QuietHandler):
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(n)
+                auth = self.headers.get("Authorization", "")
+                m = re.match(r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/"
+                             r"secretsmanager/aws4_request, SignedHeaders=([^,]+), "
+                             r"Signature=([0-9a-f]{64})$", auth)
+                ok = False
+                if m and m.group(1) == akid:
+                    names = m.group(4).split(";")
+                    canon = "POST\n/\n\n" + "".join(
+                        "%s:%s\n" % (name, self.headers.get(name, "").strip()) for name in names)
+                    canon += "\n" + m.group(4) + "\n" + hashlib.sha256(body).hexdigest()
+                    amzdate = self.headers.get("X-Amz-Date", "")
+                    sts = "AWS4-HMAC-SHA256\n%s\n%s/%s/secretsmanager/aws4_request\n%s" % (
+                        amzdate, m.group(2), m.group(3), hashlib.sha256(canon.encode()).hexdigest())
+                    ok = (sigv4_signature(secret_key, m.group(2), m.group(3), "secretsmanager", sts)
+                          == m.group(5)
+                          and self.headers.get("X-Amz-Target") == "secretsmanager.GetSecretValue"
+                          and "host" in names and "x-amz-date" in names)
+                outer.requests.append(json.loads(body or b"{}"))
+                if not ok:
+                    outer.bad_signatures += 1
+                    return self._send(400, '{"__type":"InvalidSignatureException"}')
+                self._send(200, json.dumps({"ARN": "x", "Name": "x",
+                                            "SecretString": secret_string}))
+
+        self.httpd = _Server(("127.0.0.1", 0), H)
+        self.url = "http://127.0.0.1:%d" % self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
 
 
 class TrapListener:
