@@ -502,6 +502,8 @@ fill_medication_details (SvRecordRow  *self,
   details_raw_json (self, sv_medication_get_raw_json (medication));
 }
 
+static void ensure_details_popover (SvRecordRow *self);
+
 static void
 on_details_show (SvRecordRow *self)
 {
@@ -535,7 +537,8 @@ void
 sv_record_row_show_details (SvRecordRow *self)
 {
   g_return_if_fail (SV_IS_RECORD_ROW (self));
-  gtk_menu_button_popup (GTK_MENU_BUTTON (self->details_button));
+  ensure_details_popover (self);
+  gtk_popover_popup (self->details_popover);
 }
 
 static void
@@ -544,7 +547,10 @@ sv_record_row_dispose (GObject *object)
   SvRecordRow *self = SV_RECORD_ROW (object);
 
   g_clear_object (&self->item);
-  gtk_widget_dispose_template (GTK_WIDGET (self), SV_TYPE_RECORD_ROW);
+  if (self->details_popover != NULL)
+    gtk_widget_unparent (GTK_WIDGET (self->details_popover));
+  self->details_popover = NULL;
+  g_clear_pointer (&self->box, gtk_widget_unparent);
 
   G_OBJECT_CLASS (sv_record_row_parent_class)->dispose (object);
 }
@@ -557,25 +563,105 @@ sv_record_row_class_init (SvRecordRowClass *klass)
 
   object_class->dispose = sv_record_row_dispose;
 
-  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/sv-record-row.ui");
-  gtk_widget_class_bind_template_child (widget_class, SvRecordRow, box);
-  gtk_widget_class_bind_template_child (widget_class, SvRecordRow, title_label);
-  gtk_widget_class_bind_template_child (widget_class, SvRecordRow, subtitle_label);
-  gtk_widget_class_bind_template_child (widget_class, SvRecordRow, badges_box);
-  gtk_widget_class_bind_template_child (widget_class, SvRecordRow, details_button);
-  gtk_widget_class_bind_template_child (widget_class, SvRecordRow, details_popover);
-  gtk_widget_class_bind_template_child (widget_class, SvRecordRow, details_box);
-  gtk_widget_class_bind_template_callback (widget_class, on_details_show);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "recordrow");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
 
+/* The popover is made when it is first opened: a GtkListView of GTK 4.8
+ * keeps up to 200 row widgets around the visible ones, and each would
+ * otherwise carry a popover, a scrolled window and a box it may never show. */
+static void
+ensure_details_popover (SvRecordRow *self)
+{
+  GtkWidget *popover;
+  GtkWidget *scrolled;
+  GtkWidget *box;
+
+  if (self->details_popover != NULL)
+    return;
+
+  popover = gtk_popover_new ();
+  scrolled = gtk_scrolled_window_new ();
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scrolled), TRUE);
+  gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scrolled), 480);
+  gtk_widget_set_size_request (scrolled, 420, -1);
+  gtk_widget_set_margin_start (box, 6);
+  gtk_widget_set_margin_end (box, 6);
+  gtk_widget_set_margin_top (box, 6);
+  gtk_widget_set_margin_bottom (box, 6);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), box);
+  gtk_popover_set_child (GTK_POPOVER (popover), scrolled);
+  gtk_widget_set_parent (popover, self->details_button);
+
+  self->details_popover = GTK_POPOVER (popover);
+  self->details_box = GTK_BOX (box);
+  g_signal_connect_object (popover, "show", G_CALLBACK (on_details_show), self, G_CONNECT_SWAPPED);
+}
+
+static void
+on_details_clicked (SvRecordRow *self)
+{
+  sv_record_row_show_details (self);
+}
+
+static GtkWidget *
+new_label (const char *css_class,
+           int         lines)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_lines (GTK_LABEL (label), lines);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  if (css_class != NULL)
+    gtk_widget_add_css_class (label, css_class);
+
+  return label;
+}
+
+/* Built in code rather than from a template: GtkBuilder costs about a
+ * millisecond per row, and a GtkListView of GTK 4.8 makes up to 200 rows
+ * per list when a large record arrives, which stalled the main loop. */
 static void
 sv_record_row_init (SvRecordRow *self)
 {
-  gtk_widget_init_template (GTK_WIDGET (self));
+  GtkWidget *text_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 3);
+  GtkWidget *subtitle;
+
+  self->box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  gtk_widget_set_margin_start (self->box, 12);
+  gtk_widget_set_margin_end (self->box, 6);
+  gtk_widget_set_margin_top (self->box, 6);
+  gtk_widget_set_margin_bottom (self->box, 6);
+  gtk_widget_set_parent (self->box, GTK_WIDGET (self));
+
+  gtk_widget_set_hexpand (text_box, TRUE);
+  gtk_box_append (GTK_BOX (self->box), text_box);
+
+  self->title_label = GTK_LABEL (new_label ("record-title", 3));
+  gtk_box_append (GTK_BOX (text_box), GTK_WIDGET (self->title_label));
+  subtitle = new_label ("dim-label", 2);
+  gtk_widget_add_css_class (subtitle, "caption");
+  self->subtitle_label = GTK_LABEL (subtitle);
+  gtk_box_append (GTK_BOX (text_box), subtitle);
+  self->badges_box = GTK_BOX (gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6));
+  gtk_box_append (GTK_BOX (text_box), GTK_WIDGET (self->badges_box));
+
+  self->details_button = gtk_button_new_from_icon_name ("view-more-horizontal-symbolic");
+  gtk_widget_set_valign (self->details_button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (self->details_button, "flat");
+  gtk_widget_set_tooltip_text (self->details_button, _("Details"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->details_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Details"), -1);
+  g_signal_connect_swapped (self->details_button, "clicked", G_CALLBACK (on_details_clicked), self);
+  gtk_box_append (GTK_BOX (self->box), self->details_button);
 }
 
 /**

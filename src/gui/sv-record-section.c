@@ -28,6 +28,8 @@ struct _SvRecordSection
   GListStore        *parts;
   GtkCustomFilter   *filter;
   GtkFilterListModel *shown;
+  GtkSliceListModel *slice;
+  guint              grow_id;
   char              *filter_text;
   gboolean           show_inactive;
   guint              n_inactive;
@@ -49,6 +51,12 @@ struct _SvRecordSection
 G_DEFINE_FINAL_TYPE (SvRecordSection, sv_record_section, GTK_TYPE_WIDGET)
 
 static GQuark filter_key_quark;
+
+/* A GtkListView of GTK 4.8 makes up to 200 row widgets at once when a long
+ * list arrives, about a millisecond each: a 200 ms stall. The list view
+ * sees the rows through a slice that grows by this many per main-loop
+ * idle, so the widgets are made over several frames instead. */
+#define GROW_STEP 16
 
 static gboolean
 item_is_inactive (SvRecordSection *self,
@@ -255,6 +263,26 @@ update (SvRecordSection *self)
   }
 }
 
+static gboolean
+grow_slice (gpointer user_data)
+{
+  SvRecordSection *self = user_data;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->shown));
+  guint size = gtk_slice_list_model_get_size (self->slice);
+
+  if (size >= n || size >= 256)
+    {
+      /* The list view has made all the rows it ever will: the rest can
+       * come at once. */
+      gtk_slice_list_model_set_size (self->slice, G_MAXUINT);
+      self->grow_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+
+  gtk_slice_list_model_set_size (self->slice, size + GROW_STEP);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 count_inactive (SvRecordSection *self)
 {
@@ -277,6 +305,15 @@ on_source_changed (GListModel      *model,
                    guint            added,
                    SvRecordSection *self)
 {
+  /* A new record (the old one was cleared): grow the rows again. */
+  if (g_list_model_get_n_items (model) == 0 || (removed == 0 && position == 0 && added == g_list_model_get_n_items (model)))
+    {
+      if (gtk_slice_list_model_get_size (self->slice) > GROW_STEP)
+        gtk_slice_list_model_set_size (self->slice, GROW_STEP);
+      if (self->grow_id == 0 && added > GROW_STEP)
+        self->grow_id = g_idle_add (grow_slice, self);
+    }
+
   count_inactive (self);
   update (self);
 }
@@ -478,6 +515,19 @@ sv_record_section_get_shown (SvRecordSection *self)
 }
 
 /**
+ * sv_record_section_get_settled:
+ * @self: a section
+ *
+ * Returns: whether the list view has been given all the rows shown
+ */
+gboolean
+sv_record_section_get_settled (SvRecordSection *self)
+{
+  g_return_val_if_fail (SV_IS_RECORD_SECTION (self), FALSE);
+  return self->grow_id == 0;
+}
+
+/**
  * sv_record_section_get_page:
  * @self: a section
  *
@@ -559,6 +609,8 @@ sv_record_section_select_item (SvRecordSection *self,
 
           if (g_strcmp0 (item_id, id) == 0)
             {
+              g_clear_handle_id (&self->grow_id, g_source_remove);
+              gtk_slice_list_model_set_size (self->slice, G_MAXUINT);
               gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", i);
               return TRUE;
             }
@@ -580,7 +632,9 @@ sv_record_section_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->source, self);
   g_clear_object (&self->record);
   g_clear_object (&self->parts);
+  g_clear_handle_id (&self->grow_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), SV_TYPE_RECORD_SECTION);
+  g_clear_object (&self->slice);
   g_clear_object (&self->shown);
   g_clear_object (&self->filter);
 
@@ -637,7 +691,8 @@ sv_record_section_init (SvRecordSection *self)
   self->filter = gtk_custom_filter_new (filter_func, self, NULL);
   self->shown = gtk_filter_list_model_new (NULL, g_object_ref (GTK_FILTER (self->filter)));
   g_signal_connect_object (self->shown, "items-changed", G_CALLBACK (on_shown_changed), self, 0);
-  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->shown)));
+  self->slice = gtk_slice_list_model_new (g_object_ref (G_LIST_MODEL (self->shown)), 0, GROW_STEP);
+  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->slice)));
 
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row), NULL);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row), self);

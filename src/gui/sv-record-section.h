@@ -21,6 +21,7 @@ void         sv_record_section_set_show_inactive (SvRecordSection *self,
 GtkListView *sv_record_section_get_list_view   (SvRecordSection *self);
 GListModel  *sv_record_section_get_shown       (SvRecordSection *self);
 const char  *sv_record_section_get_page        (SvRecordSection *self);
+gboolean     sv_record_section_get_settled     (SvRecordSection *self);
 const char  *sv_record_section_get_status      (SvRecordSection *self);
 const char  *sv_record_section_get_empty_title (SvRecordSection *self);
 guint        sv_record_section_get_n_inactive  (SvRecordSection *self);
