@@ -183,26 +183,12 @@ medication_subtitle (SvMedication *medication)
   return g_string_free (text, FALSE);
 }
 
-/* HealthLake puts its NLP scores in `modifierExtension`; the model as of
- * this writing only looks in `extension` (reported to its author), so the
- * row also asks the model's helper about the modifier extensions. */
 static gboolean
 problem_inferred (SvProblem *problem,
                   double    *confidence)
 {
-  JsonObject *resource = sv_problem_get_resource (problem);
-  g_autoptr(JsonObject) modifiers = NULL;
-
   *confidence = sv_problem_get_confidence (problem);
-  if (sv_problem_get_inferred (problem))
-    return TRUE;
-  if (resource == NULL || !json_object_has_member (resource, "modifierExtension"))
-    return FALSE;
-
-  modifiers = json_object_new ();
-  json_object_set_member (modifiers, "extension",
-                          json_node_copy (json_object_get_member (resource, "modifierExtension")));
-  return sv_fhir_inferred_confidence (modifiers, confidence);
+  return sv_problem_get_inferred (problem);
 }
 
 static void
