@@ -311,6 +311,29 @@ check_picker (SvWindow *window)
   sv_test_save_screenshot (GTK_WIDGET (window), "patient-picker");
 }
 
+/* Printing lays the summary text out on pages; exported to PDF here, as
+ * the print dialog cannot be answered in a test. */
+static void
+check_print (SvPatientView *view,
+             int            min_pages)
+{
+  g_autofree char *dir = g_dir_make_tmp ("sv-print-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "summary.pdf", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize length = 0;
+  int n_pages = 0;
+
+  g_assert_true (sv_patient_view_export_pdf (view, path, &n_pages, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  g_assert_true (g_str_has_prefix (contents, "%PDF"));
+  g_test_message ("summary: %d pages, %" G_GSIZE_FORMAT " bytes of PDF", n_pages, length);
+  g_assert_cmpint (n_pages, >=, min_pages);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 static void
 check_large_record (SvWindow *window)
 {
@@ -393,6 +416,9 @@ check_large_record (SvWindow *window)
               (loaded - started) / 1000.0, probe.longest / 1000.0);
       fflush (stdout);
     }
+
+  /* 4,000 rows of text make many pages. */
+  check_print (view, 20);
 
   /* Inactive rows are collapsed behind a button; expanded, the whole list
    * is there, and scrolling to its end shows the last row. */
@@ -624,6 +650,8 @@ check_copy_summary (SvWindow *window)
   g_assert_nonnull (strstr (read.text, "Zoë Anneliese Müller"));
   g_assert_nonnull (strstr (read.text, "Essential hypertension"));
   g_free (read.text);
+
+  check_print (view, 1);
 }
 
 static void

@@ -381,16 +381,11 @@ on_draw_page (GtkPrintOperation *operation,
     }
 }
 
-static void
-sv_patient_view_print_action (GtkWidget  *widget,
-                              const char *action_name,
-                              GVariant   *parameter)
+static GtkPrintOperation *
+new_print_operation (SvPatientView *self)
 {
-  SvPatientView *self = SV_PATIENT_VIEW (widget);
-  g_autoptr(GtkPrintOperation) operation = gtk_print_operation_new ();
-  g_autoptr(GError) error = NULL;
+  GtkPrintOperation *operation = gtk_print_operation_new ();
   PrintData *data = g_new0 (PrintData, 1);
-  GtkRoot *root = gtk_widget_get_root (widget);
 
   data->text = sv_patient_record_to_text (self->record);
   g_signal_connect (operation, "begin-print", G_CALLBACK (on_begin_print), data);
@@ -399,9 +394,55 @@ sv_patient_view_print_action (GtkWidget  *widget,
   gtk_print_operation_set_job_name (operation, gtk_label_get_text (self->name_label));
   gtk_print_operation_set_embed_page_setup (operation, TRUE);
 
+  return operation;
+}
+
+static void
+sv_patient_view_print_action (GtkWidget  *widget,
+                              const char *action_name,
+                              GVariant   *parameter)
+{
+  SvPatientView *self = SV_PATIENT_VIEW (widget);
+  g_autoptr(GtkPrintOperation) operation = new_print_operation (self);
+  g_autoptr(GError) error = NULL;
+  GtkRoot *root = gtk_widget_get_root (widget);
+
   if (gtk_print_operation_run (operation, GTK_PRINT_OPERATION_ACTION_PRINT_DIALOG,
                                GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, &error) == GTK_PRINT_OPERATION_RESULT_ERROR)
     gtk_widget_activate_action (widget, "win.toast", "s", error->message);
+}
+
+/**
+ * sv_patient_view_export_pdf:
+ * @self: a view
+ * @path: the PDF file to write
+ * @n_pages: (out) (optional): how many pages were printed
+ * @error: return location for a #GError
+ *
+ * Prints the summary to a PDF file without a dialog, exactly as Ctrl+P
+ * would print it.
+ *
+ * Returns: whether the file was written
+ */
+gboolean
+sv_patient_view_export_pdf (SvPatientView  *self,
+                            const char     *path,
+                            int            *n_pages,
+                            GError        **error)
+{
+  g_autoptr(GtkPrintOperation) operation = NULL;
+
+  g_return_val_if_fail (SV_IS_PATIENT_VIEW (self), FALSE);
+
+  operation = new_print_operation (self);
+  gtk_print_operation_set_export_filename (operation, path);
+  if (gtk_print_operation_run (operation, GTK_PRINT_OPERATION_ACTION_EXPORT, NULL, error) !=
+      GTK_PRINT_OPERATION_RESULT_APPLY)
+    return FALSE;
+
+  if (n_pages != NULL)
+    g_object_get (operation, "n-pages", n_pages, NULL);
+  return TRUE;
 }
 
 static gboolean

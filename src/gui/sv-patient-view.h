@@ -24,5 +24,9 @@ SvRecordSection *sv_patient_view_get_section     (SvPatientView *self,
                                                   SvSection      section);
 GtkOrientation   sv_patient_view_get_orientation (SvPatientView *self);
 char            *sv_patient_view_dup_banner_text (SvPatientView *self);
+gboolean         sv_patient_view_export_pdf      (SvPatientView *self,
+                                                  const char    *path,
+                                                  int           *n_pages,
+                                                  GError       **error);
 
 G_END_DECLS
