@@ -4,6 +4,9 @@
 #include <adwaita.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <string.h>
 
 #include "sv-application.h"
@@ -418,6 +421,13 @@ check_large_record (SvWindow *window)
     {
       printf ("bench: refresh (F5) to rendered %.0f ms, longest stall %.1f ms\n",
               (loaded - started) / 1000.0, probe.longest / 1000.0);
+#ifdef __GLIBC__
+      /* How much of the resident size is memory freed by the parser threads
+       * but kept by malloc's per-thread arenas. */
+      malloc_trim (0);
+      printf ("bench: RSS after loading, once malloc has returned what is free: %ld KiB\n",
+              status_kib ("VmRSS:"));
+#endif
       fflush (stdout);
     }
 

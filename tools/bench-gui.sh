@@ -8,7 +8,8 @@
 #       for the first open and for a refresh (F5);
 #   (c) the peak RSS of the GUI process after loading (GSK_RENDERER=cairo;
 #       the sign-in web view is gone by then, its processes are not counted).
-# Numbers to report, never asserted. BUILD is a build folder with the
+# SV_BENCH_TRACE=1 also prints when each list arrived and every main-loop
+# gap over 20 ms. Numbers to report, never asserted. BUILD is a build folder with the
 # companions (-Dcompanions=true).
 #
 # Usage: tools/bench-gui.sh BUILD
@@ -18,4 +19,4 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 
 ninja -C "$build" tests/test-patient-view >/dev/null
 SV_BENCH=1 GSK_RENDERER=cairo "$top/tests/run-headless.sh" "$build" patient-view -v 2>&1 |
-  grep -E '^(# )?bench:|Bail|FAIL' | sed 's/^# //'
+  grep -E '^(# )?(bench|trace):|Bail|FAIL' | sed 's/^# //'
