@@ -89,7 +89,9 @@ window_on_page (gpointer user_data)
 {
   SvWindow *window = user_data;
 
+  /* With a patient context the window goes on to the patient view. */
   return g_strcmp0 (sv_window_get_page (window), "session") == 0 ||
+         g_strcmp0 (sv_window_get_page (window), "patient") == 0 ||
          (g_strcmp0 (sv_window_get_page (window), "welcome") == 0 &&
           sv_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL);
 }
@@ -197,6 +199,9 @@ test_sign_in_sandbox (void)
   g_assert_true (sv_test_wait_until (window_on_page, window, 60000));
   g_test_message ("Sign-in took %.2f s from the click (sandbox start included); pages: %u",
                   (g_get_monotonic_time () - started) / 1e6, steps->len);
+  g_assert_cmpstr (sv_window_get_page (window), ==, "patient");
+  /* The session details are one click away. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-session", NULL));
   g_assert_cmpstr (sv_window_get_page (window), ==, "session");
 
   /* The clinician went through login, the patient picker and consent. */

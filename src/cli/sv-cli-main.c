@@ -27,6 +27,7 @@ static const SvCliCommand commands[] = {
   { "claims", N_("Show the claims of the access and ID tokens"), sv_cli_claims },
   { "logout", N_("Sign out and forget the sign-in"), sv_cli_logout },
   { "get", N_("Read a resource from the FHIR server, such as Patient/ID"), sv_cli_get },
+  { "summary", N_("Print a patient’s problems and medications (text or JSON)"), sv_cli_summary },
   { NULL, NULL, NULL },
 };
 

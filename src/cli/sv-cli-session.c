@@ -11,9 +11,12 @@
 #include "sv-discovery.h"
 #include "sv-error.h"
 #include "sv-http.h"
+#include "sv-fhir-client.h"
 #include "sv-loopback-redirect.h"
+#include "sv-patient-record.h"
 #include "sv-profile-store.h"
 #include "sv-session.h"
+#include "sv-session-bearer.h"
 #include "sv-token-store.h"
 
 /* login, status, claims and logout share this: the chosen profile, its
@@ -509,5 +512,85 @@ sv_cli_get (int    argc,
 
   fwrite (g_bytes_get_data (body, NULL), 1, g_bytes_get_size (body), stdout);
   g_print ("\n");
+  return 0;
+}
+
+/**
+ * sv_cli_summary:
+ * @argc: arguments after the command name, counting it
+ * @argv: the arguments
+ *
+ * Prints one patient's record from the same model the app shows: the
+ * patient of the sign-in (or --patient), as text or as the JSON described
+ * in docs/summary-json.md.
+ *
+ * Returns: the exit code
+ */
+int
+sv_cli_summary (int    argc,
+                char **argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CliContext) ctx = NULL;
+  g_autoptr(SvSessionBearer) bearer = NULL;
+  g_autoptr(SvFhirClient) client = NULL;
+  g_autoptr(SvPatientRecord) record = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *profile_name = NULL;
+  g_autofree char *patient_id = NULL;
+  g_autofree char *format = NULL;
+  g_autofree char *output = NULL;
+  const char *patient;
+  gboolean json;
+  int exit_code = 0;
+  const GOptionEntry entries[] = {
+    { "profile", 0, 0, G_OPTION_ARG_STRING, &profile_name, N_("Server profile (default: the only or last used one)"), N_("NAME") },
+    { "patient", 0, 0, G_OPTION_ARG_STRING, &patient_id, N_("Patient id (default: the patient chosen at sign-in)"), N_("ID") },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("Output format: text (default) or json"), N_("FORMAT") },
+    { NULL }
+  };
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_summary (context, _("Print a patient’s problems and medications."));
+  if (!sv_cli_parse (context, &argc, &argv, &exit_code))
+    return exit_code;
+  if (argc != 1)
+    {
+      g_printerr (_("smart-viewer-cli: unexpected argument “%s”.\n"), argv[1]);
+      return SV_CLI_EXIT_USAGE;
+    }
+  if (format != NULL && !g_str_equal (format, "text") && !g_str_equal (format, "json"))
+    {
+      g_printerr (_("smart-viewer-cli: unknown format “%s”: use text or json.\n"), format);
+      return SV_CLI_EXIT_USAGE;
+    }
+  json = g_strcmp0 (format, "json") == 0;
+
+  ctx = cli_context_new (profile_name, &error);
+  if (ctx == NULL || !cli_context_restore (ctx, NULL, &error))
+    return sv_cli_fail (error);
+
+  patient = patient_id != NULL ? patient_id : sv_session_get_patient (ctx->session);
+  if (patient == NULL)
+    {
+      g_printerr ("%s\n", _("smart-viewer-cli: the sign-in chose no patient: name one with --patient ID."));
+      return SV_CLI_EXIT_USAGE;
+    }
+
+  bearer = sv_session_bearer_new (ctx->session);
+  client = sv_fhir_client_new (sv_server_profile_get_fhir_base_url (ctx->profile), SV_BEARER_SOURCE (bearer), &error);
+  if (client == NULL)
+    return sv_cli_fail (error);
+
+  record = sv_patient_record_new ();
+  sv_patient_record_load_async (record, client, patient, sv_session_get_granted_scope (ctx->session),
+                                NULL, sv_cli_store_result, &result);
+  if (!sv_patient_record_load_finish (record, sv_cli_wait (&result), &error))
+    return sv_cli_fail (error);
+
+  output = json ? sv_patient_record_to_json (record) : sv_patient_record_to_text (record);
+  g_print ("%s\n", output);
+
   return 0;
 }

@@ -21,6 +21,8 @@ int           sv_cli_logout            (int            argc,
                                         char         **argv);
 int           sv_cli_get               (int            argc,
                                         char         **argv);
+int           sv_cli_summary           (int            argc,
+                                        char         **argv);
 
 int           sv_cli_fail              (const GError  *error);
 GAsyncResult *sv_cli_wait              (GAsyncResult **slot);

@@ -8,7 +8,10 @@
 #include <glib/gi18n.h>
 
 #include "sv-application.h"
+#include "sv-patient-picker.h"
+#include "sv-patient-view.h"
 #include "sv-profile-dialog.h"
+#include "sv-session-bearer.h"
 #include "sv-session-page.h"
 #include "sv-sign-in-flow.h"
 
@@ -21,6 +24,7 @@ struct _SvWindow
   SvSignInFlow         *flow;
   SvServerProfile      *pending_profile;
   SvSession            *session;
+  SvFhirClient         *fhir_client;
 
   AdwToastOverlay      *toast_overlay;
   GtkStack             *stack;
@@ -32,6 +36,11 @@ struct _SvWindow
   SvSessionPage        *session_page;
   GtkBox               *profiles_box;
   GtkListBox           *profiles_list;
+  SvPatientPicker      *patient_picker;
+  SvPatientView        *patient_view;
+  GtkWidget            *change_patient_button;
+  GtkWidget            *back_button;
+  GtkWidget            *session_button;
 };
 
 G_DEFINE_FINAL_TYPE (SvWindow, sv_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -118,6 +127,18 @@ sv_window_set_page (SvWindow   *self,
   gtk_stack_set_visible_child_name (self->stack, name);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel", g_str_equal (name, "busy"));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out", g_str_equal (name, "session"));
+
+  /* The way between the patient, the picker and the session details. */
+  {
+    gboolean patient_pages = g_str_equal (name, "patient") || g_str_equal (name, "picker");
+
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.change-patient", self->fhir_client != NULL);
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-session", self->session != NULL);
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-patient", self->fhir_client != NULL);
+    gtk_widget_set_visible (self->change_patient_button, g_str_equal (name, "patient"));
+    gtk_widget_set_visible (self->session_button, patient_pages);
+    gtk_widget_set_visible (self->back_button, g_str_equal (name, "session") && self->fhir_client != NULL);
+  }
 }
 
 static void
@@ -191,6 +212,146 @@ sv_window_set_session (SvWindow  *self,
 {
   g_set_object (&self->session, session);
   sv_session_page_set_session (self->session_page, session);
+
+  /* Whatever was shown for the last session goes with it. */
+  sv_patient_view_clear (self->patient_view);
+  sv_patient_picker_set_client (self->patient_picker, NULL);
+  g_clear_object (&self->fhir_client);
+
+  if (session != NULL)
+    {
+      g_autoptr(SvSessionBearer) bearer = sv_session_bearer_new (session);
+      g_autoptr(GError) error = NULL;
+
+      self->fhir_client = sv_fhir_client_new (sv_server_profile_get_fhir_base_url (sv_session_get_profile (session)),
+                                              SV_BEARER_SOURCE (bearer), &error);
+      if (self->fhir_client == NULL)
+        g_warning ("No FHIR client for the session: %s", error->message);
+    }
+}
+
+/**
+ * sv_window_open_patient:
+ * @self: the window
+ * @patient_id: a Patient id on the signed-in server
+ *
+ * Shows the patient view for @patient_id and remembers it as recently
+ * opened.
+ */
+void
+sv_window_open_patient (SvWindow   *self,
+                        const char *patient_id)
+{
+  g_return_if_fail (SV_IS_WINDOW (self));
+  g_return_if_fail (patient_id != NULL);
+
+  if (self->fhir_client == NULL)
+    return;
+
+  sv_patient_picker_add_recent (self->settings, patient_id);
+  sv_patient_view_load (self->patient_view, self->fhir_client, patient_id,
+                        sv_session_get_granted_scope (self->session),
+                        sv_server_profile_get_name (sv_session_get_profile (self->session)));
+  sv_window_set_page (self, "patient");
+}
+
+static void
+on_patient_activated (SvWindow   *self,
+                      const char *patient_id)
+{
+  sv_window_open_patient (self, patient_id);
+}
+
+static void
+sv_window_show_picker (SvWindow *self)
+{
+  if (self->fhir_client == NULL)
+    return;
+
+  sv_patient_picker_set_client (self->patient_picker, self->fhir_client);
+  sv_window_set_page (self, "picker");
+  sv_patient_picker_focus_search (self->patient_picker);
+}
+
+/* After sign-in: the patient of the launch context, else the picker. */
+static void
+sv_window_show_session_patient (SvWindow *self)
+{
+  const char *patient = self->session != NULL ? sv_session_get_patient (self->session) : NULL;
+
+  if (self->fhir_client == NULL)
+    sv_window_set_page (self, "session");
+  else if (patient != NULL)
+    sv_window_open_patient (self, patient);
+  else
+    sv_window_show_picker (self);
+}
+
+static void
+sv_window_change_patient_action (GtkWidget  *widget,
+                                 const char *action_name,
+                                 GVariant   *parameter)
+{
+  sv_window_show_picker (SV_WINDOW (widget));
+}
+
+static void
+sv_window_show_session_action (GtkWidget  *widget,
+                               const char *action_name,
+                               GVariant   *parameter)
+{
+  SvWindow *self = SV_WINDOW (widget);
+
+  if (self->session != NULL)
+    sv_window_set_page (self, "session");
+}
+
+static void
+sv_window_show_patient_action (GtkWidget  *widget,
+                               const char *action_name,
+                               GVariant   *parameter)
+{
+  SvWindow *self = SV_WINDOW (widget);
+  SvPatientRecord *record = sv_patient_view_get_record (self->patient_view);
+
+  if (sv_patient_record_get_patient_id (record) != NULL)
+    sv_window_set_page (self, "patient");
+  else
+    sv_window_show_session_patient (self);
+}
+
+static void
+sv_window_toast_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  sv_window_show_toast (SV_WINDOW (widget), g_variant_get_string (parameter, NULL));
+}
+
+/**
+ * sv_window_get_patient_view:
+ * @self: the window
+ *
+ * Returns: (transfer none): the patient view
+ */
+SvPatientView *
+sv_window_get_patient_view (SvWindow *self)
+{
+  g_return_val_if_fail (SV_IS_WINDOW (self), NULL);
+  return self->patient_view;
+}
+
+/**
+ * sv_window_get_patient_picker:
+ * @self: the window
+ *
+ * Returns: (transfer none): the patient picker
+ */
+SvPatientPicker *
+sv_window_get_patient_picker (SvWindow *self)
+{
+  g_return_val_if_fail (SV_IS_WINDOW (self), NULL);
+  return self->patient_picker;
 }
 
 static void
@@ -223,7 +384,7 @@ on_sign_in_done (GObject      *source,
   }
 
   sv_window_set_session (self, session);
-  sv_window_set_page (self, "session");
+  sv_window_show_session_patient (self);
   g_clear_object (&self->pending_profile);
 
   /* Said once per run: without a keyring, nothing is kept, never a file. */
@@ -628,6 +789,7 @@ sv_window_dispose (GObject *object)
   g_clear_object (&self->flow);
   g_clear_object (&self->pending_profile);
   g_clear_object (&self->session);
+  g_clear_object (&self->fhir_client);
   gtk_widget_dispose_template (GTK_WIDGET (self), SV_TYPE_WINDOW);
   g_clear_object (&self->settings);
 
@@ -646,6 +808,8 @@ sv_window_class_init (SvWindowClass *klass)
   window_class->close_request = sv_window_close_request;
 
   g_type_ensure (SV_TYPE_SESSION_PAGE);
+  g_type_ensure (SV_TYPE_PATIENT_PICKER);
+  g_type_ensure (SV_TYPE_PATIENT_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/sv-window.ui");
   gtk_widget_class_bind_template_child (widget_class, SvWindow, toast_overlay);
@@ -660,9 +824,19 @@ sv_window_class_init (SvWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SvWindow, profiles_list);
   gtk_widget_class_bind_template_callback (widget_class, on_paste_activate);
   gtk_widget_class_bind_template_callback (widget_class, on_copy_url_clicked);
+  gtk_widget_class_bind_template_child (widget_class, SvWindow, patient_picker);
+  gtk_widget_class_bind_template_child (widget_class, SvWindow, patient_view);
+  gtk_widget_class_bind_template_child (widget_class, SvWindow, change_patient_button);
+  gtk_widget_class_bind_template_child (widget_class, SvWindow, back_button);
+  gtk_widget_class_bind_template_child (widget_class, SvWindow, session_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_patient_activated);
 
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sv_window_sign_out_action);
   gtk_widget_class_install_action (widget_class, "win.cancel", NULL, sv_window_cancel_action);
+  gtk_widget_class_install_action (widget_class, "win.change-patient", NULL, sv_window_change_patient_action);
+  gtk_widget_class_install_action (widget_class, "win.show-session", NULL, sv_window_show_session_action);
+  gtk_widget_class_install_action (widget_class, "win.show-patient", NULL, sv_window_show_patient_action);
+  gtk_widget_class_install_action (widget_class, "win.toast", "s", sv_window_toast_action);
   gtk_widget_class_install_action (widget_class, "win.profile-sign-in", "s", sv_window_profile_sign_in_action);
   gtk_widget_class_install_action (widget_class, "win.profile-edit", "s", sv_window_profile_edit_action);
   gtk_widget_class_install_action (widget_class, "win.profile-duplicate", "s", sv_window_profile_duplicate_action);

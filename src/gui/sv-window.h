@@ -3,6 +3,8 @@
 
 #include <adwaita.h>
 
+#include "sv-patient-picker.h"
+#include "sv-patient-view.h"
 #include "sv-server-profile.h"
 #include "sv-session.h"
 
@@ -22,5 +24,9 @@ gboolean   sv_window_offer_redirect (SvWindow        *self,
                                      const char      *uri);
 SvSession *sv_window_get_session    (SvWindow        *self);
 const char *sv_window_get_page      (SvWindow        *self);
+void       sv_window_open_patient   (SvWindow        *self,
+                                     const char      *patient_id);
+SvPatientView   *sv_window_get_patient_view   (SvWindow *self);
+SvPatientPicker *sv_window_get_patient_picker (SvWindow *self);
 
 G_END_DECLS
