@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 #include <glib/gstdio.h>
+#include <libsoup/soup.h>
 
 #include "sv-application.h"
 #include "sv-sandbox.h"
@@ -78,6 +79,18 @@ on_load_changed (WebKitWebView   *view,
                                                   NULL, NULL, NULL, on_page_driven, driver);
 }
 
+static void
+drive (SvSignInWindow *sign_in,
+       Driver         *driver)
+{
+  WebKitWebView *view = sv_sign_in_window_get_web_view (sign_in);
+
+  g_signal_connect (view, "load-changed", G_CALLBACK (on_load_changed), driver);
+  /* The first page may have finished loading before we were listening. */
+  if (!webkit_web_view_is_loading (view) && webkit_web_view_get_uri (view) != NULL)
+    on_load_changed (view, WEBKIT_LOAD_FINISHED, driver);
+}
+
 static gboolean
 sign_in_window_shown (gpointer user_data)
 {
@@ -94,6 +107,14 @@ window_on_page (gpointer user_data)
          g_strcmp0 (sv_window_get_page (window), "patient") == 0 ||
          (g_strcmp0 (sv_window_get_page (window), "welcome") == 0 &&
           sv_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL);
+}
+
+static gboolean
+toplevel_of_type_shown_dialog (gpointer user_data)
+{
+  GtkWindow *dialog = sv_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+
+  return dialog != NULL && gtk_widget_get_mapped (GTK_WIDGET (dialog));
 }
 
 static gboolean
@@ -193,8 +214,7 @@ test_sign_in_sandbox (void)
 
   g_assert_true (sv_test_wait_until (sign_in_window_shown, NULL, 90000));
   sign_in = SV_SIGN_IN_WINDOW (sv_test_find_toplevel (SV_TYPE_SIGN_IN_WINDOW));
-  g_signal_connect (sv_sign_in_window_get_web_view (sign_in), "load-changed",
-                    G_CALLBACK (on_load_changed), &driver);
+  drive (sign_in, &driver);
 
   g_assert_true (sv_test_wait_until (window_on_page, window, 60000));
   g_test_message ("Sign-in took %.2f s from the click (sandbox start included); pages: %u",
@@ -276,8 +296,7 @@ test_sign_in_sandbox_denied (void)
 
   g_assert_true (sv_test_wait_until (sign_in_window_shown, NULL, 90000));
   sign_in = SV_SIGN_IN_WINDOW (sv_test_find_toplevel (SV_TYPE_SIGN_IN_WINDOW));
-  g_signal_connect (sv_sign_in_window_get_web_view (sign_in), "load-changed",
-                    G_CALLBACK (on_load_changed), &driver);
+  drive (sign_in, &driver);
 
   /* Denying consent comes back as an RFC 6749 error redirect: the app says
    * so, offers to try again, and stays usable. */
@@ -288,6 +307,83 @@ test_sign_in_sandbox_denied (void)
   g_test_message ("Denied: %s", adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)));
   g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==, "Sign-in Failed");
   g_assert_true (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (dialog), "retry"));
+  g_assert_null (sv_window_get_session (window));
+  gtk_window_destroy (dialog);
+}
+
+static void
+on_unauthorized_done (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autofree char *token = sv_session_handle_unauthorized_finish (SV_SESSION (source), result, NULL);
+
+  *(gboolean *) user_data = TRUE;
+}
+
+static gboolean
+flag_set (gpointer user_data)
+{
+  return *(gboolean *) user_data;
+}
+
+static void
+test_sign_in_sandbox_refresh_refused (void)
+{
+  g_autofree char *executable = sv_sandbox_find_executable ();
+  Driver driver = { g_ptr_array_new_with_free_func (g_free), 0, "allow" };
+  g_autoptr(GPtrArray) steps = driver.steps;
+  g_autoptr(SoupSession) http = soup_session_new ();
+  g_autoptr(SoupMessage) message = NULL;
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(GBytes) fault = NULL;
+  g_autofree char *faults_url = NULL;
+  const char *fhir;
+  gboolean done = FALSE;
+  TokenData token = { NULL, FALSE };
+  SvSignInWindow *sign_in;
+  GtkWindow *dialog;
+  SvSession *session;
+  SvWindow *window;
+
+  if (executable == NULL)
+    {
+      g_test_skip ("smart-sandbox is not built (configure with -Dcompanions=true)");
+      return;
+    }
+
+  g_application_activate (G_APPLICATION (the_app));
+  window = SV_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (the_app)));
+  g_action_group_activate_action (G_ACTION_GROUP (the_app), "try-sandbox", NULL);
+  g_assert_true (sv_test_wait_until (sign_in_window_shown, NULL, 90000));
+  sign_in = SV_SIGN_IN_WINDOW (sv_test_find_toplevel (SV_TYPE_SIGN_IN_WINDOW));
+  drive (sign_in, &driver);
+  g_assert_true (sv_test_wait_until (window_on_page, window, 60000));
+  session = sv_window_get_session (window);
+  g_assert_nonnull (session);
+
+  /* The sandbox refuses the next refresh, as an IdP does once a grant is revoked. */
+  fhir = sv_server_profile_get_fhir_base_url (sv_session_get_profile (session));
+  faults_url = g_strdup_printf ("%.*s/_sandbox/faults", (int) (strstr (fhir, "/datastore/") - fhir), fhir);
+  message = soup_message_new (SOUP_METHOD_POST, faults_url);
+  fault = g_bytes_new_static ("{\"refresh_invalid_grant\":true}", 30);
+  soup_message_set_request_body_from_bytes (message, "application/json", fault);
+  answer = soup_session_send_and_read (http, message, NULL, NULL);
+  g_assert_cmpuint (soup_message_get_status (message), ==, 200);
+
+  /* A 401 for the current token makes the session refresh; the refusal
+   * ends it with the reason. */
+  sv_session_get_access_token_async (session, NULL, on_token, &token);
+  g_assert_true (sv_test_wait_until (token_done, &token, 10000));
+  sv_session_handle_unauthorized_async (session, token.token, NULL, on_unauthorized_done, &done);
+  g_clear_pointer (&token.token, g_free);
+  g_assert_true (sv_test_wait_until (flag_set, &done, 30000));
+  g_assert_true (sv_test_wait_until (toplevel_of_type_shown_dialog, NULL, 10000));
+  dialog = sv_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+  g_test_message ("Refresh refused: %s", adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)));
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==, "Sign In Again");
+  g_assert_true (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (dialog), "retry"));
+  g_assert_cmpstr (sv_window_get_page (window), ==, "welcome");
   g_assert_null (sv_window_get_session (window));
   gtk_window_destroy (dialog);
 }
@@ -312,6 +408,7 @@ main (int   argc,
 
   g_test_add_func ("/ui/sign-in/sandbox", test_sign_in_sandbox);
   g_test_add_func ("/ui/sign-in/sandbox-denied", test_sign_in_sandbox_denied);
+  g_test_add_func ("/ui/sign-in/sandbox-refresh-refused", test_sign_in_sandbox_refresh_refused);
 
   status = g_test_run ();
   g_action_group_activate_action (G_ACTION_GROUP (the_app), "quit", NULL);

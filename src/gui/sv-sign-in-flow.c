@@ -156,7 +156,6 @@ on_browser_launched (GObject      *source,
                      GAsyncResult *result,
                      gpointer      user_data)
 {
-  g_autoptr(SvSignInFlow) self = user_data;
   g_autoptr(GError) error = NULL;
 
   if (!g_app_info_launch_default_for_uri_finish (result, &error))
@@ -208,7 +207,7 @@ sv_sign_in_flow_start_login (SvSignInFlow *self)
                                      on_loopback_redirect, g_object_ref (self));
 
   g_app_info_launch_default_for_uri_async (self->authorization_url, NULL, flow_cancellable (self),
-                                           on_browser_launched, g_object_ref (self));
+                                           on_browser_launched, NULL);
 }
 
 static void

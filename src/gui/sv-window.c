@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "sv-application.h"
+#include "sv-error.h"
 #include "sv-patient-picker.h"
 #include "sv-patient-view.h"
 #include "sv-profile-dialog.h"
@@ -206,11 +207,31 @@ sv_window_show_error (SvWindow     *self,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+static void sv_window_set_session (SvWindow  *self,
+                                   SvSession *session);
+
+static void
+on_sign_in_required (SvSession  *session,
+                     const char *reason,
+                     SvWindow   *self)
+{
+  g_autoptr(GError) error = g_error_new_literal (SV_ERROR, SV_ERROR_NOT_SIGNED_IN, reason);
+
+  /* A refused refresh ends the session: say why and offer to sign in. */
+  g_set_object (&self->pending_profile, sv_session_get_profile (session));
+  sv_window_set_session (self, NULL);
+  sv_window_show_error (self, _("Sign In Again"), error, "retry");
+}
+
 static void
 sv_window_set_session (SvWindow  *self,
                        SvSession *session)
 {
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_data (self->session, self);
   g_set_object (&self->session, session);
+  if (session != NULL)
+    g_signal_connect_object (session, "sign-in-required", G_CALLBACK (on_sign_in_required), self, 0);
   sv_session_page_set_session (self->session_page, session);
 
   /* Whatever was shown for the last session goes with it. */
