@@ -273,7 +273,7 @@ test_redact_json (void)
   JsonObject *obj;
 
   secrets_init (&s);
-  text = g_strdup_printf ("{\"access_token\":\"%s\",\"refreshToken\":\"%s\",\"id_token\":null,"
+  text = g_strdup_printf ("{\"access_token\":\"%s\",\"refreshToken\":\"%s\",\"id_token\":null,\"refresh_token\":false,"
                           "\"expires_in\":300,\"code\":\"%s\",\"Client-Secret\":\"%s\","
                           "\"event\":{\"headers\":{\"authorization\":\"Bearer %s\"},\"bearerToken\":\"%s\"},"
                           "\"note\":\"sent %s to the server\",\"nested\":[{\"password\":\"%s\"}],"
@@ -292,6 +292,7 @@ test_redact_json (void)
   g_assert_cmpstr (json_object_get_string_member (obj, "refreshToken"), ==, "[redacted refresh_token]");
   g_assert_cmpstr (json_object_get_string_member (obj, "code"), ==, "[redacted code]");
   g_assert_true (json_object_get_null_member (obj, "id_token"));
+  g_assert_false (json_object_get_boolean_member (obj, "refresh_token"));
   g_assert_cmpint (json_object_get_int_member (obj, "expires_in"), ==, 300);
   g_assert_cmpstr (json_object_get_string_member (obj, "note"), ==, "sent [redacted jwt] to the server");
   g_assert_cmpstr (json_object_get_string_member (obj, "scope"), ==, "patient/*.read");

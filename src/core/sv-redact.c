@@ -445,7 +445,10 @@ secret_member (const char *member,
     if (*p != '_' && *p != '-' && *p != ' ')
       g_string_append_c (norm, g_ascii_tolower (*p));
 
-  if (JSON_NODE_HOLDS_NULL (value))
+  /* null, true/false and numbers hold no secret, and say something:
+   * the sandbox reports `"refresh_token": false` for "none issued". */
+  if (JSON_NODE_HOLDS_NULL (value) ||
+      (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) != G_TYPE_STRING))
     return FALSE;
   if (strcmp (norm->str, "code") == 0)
     return JSON_NODE_HOLDS_VALUE (value) &&
