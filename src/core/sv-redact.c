@@ -38,8 +38,11 @@ typedef enum
 /* A wrap may also fall just before or after a dot. */
 #define B64_DOT "(?:[ \\t]*\\\\?\\r?\\n[ \\t>]*)?\\.(?:[ \\t]*\\\\?\\r?\\n[ \\t>]*(?=[A-Za-z0-9_-]))?"
 
+/* A JWT header is a JSON object, so its base64url starts with "ey" ('{'
+ * then '"' or a space) or "ew" ('{' then a line break). Anchoring on that
+ * keeps the scan linear in a long wrapped base64 blob that is no token. */
 static const char jwt_pattern[] =
-  "(?<![A-Za-z0-9_.-])" B64_SEGMENT B64_DOT B64_SEGMENT B64_DOT "(?:" B64_SEGMENT ")?(?:\\.(?:" B64_SEGMENT ")?)*";
+  "(?<![A-Za-z0-9_.-])e[wy]" B64_SEGMENT B64_DOT B64_SEGMENT B64_DOT "(?:" B64_SEGMENT ")?(?:\\.(?:" B64_SEGMENT ")?)*";
 
 static const char header_pattern[] =
   "(?i)(?<![A-Za-z0-9_-])((?:proxy-)?authorization|set-cookie|cookie)([\"']?[ \\t]*[:=][ \\t]*[\"']?)([^\"'\\r\\n]+)";
