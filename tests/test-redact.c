@@ -196,11 +196,12 @@ make_transcript (Secrets *s)
     "curl -H 'Authorization: Bearer ' http://x/ --data token=%s\n"
     "wrapped for a shell:\n  %s\n"
     "wrapped in a mail:\n%s\n"
-    "proxy: http://clinician:%s@127.0.0.1:3128/\n",
+    "proxy: http://clinician:%s@127.0.0.1:3128/\n"
+    "curl http://127.0.0.1:8400/token --data code_verifier=%.20s\\\n    %s \\\n  -H 'Accept: application/json'\n",
     kept, s->code, s->code, s->verifier, s->access_token, s->refresh_token, s->id_token,
     s->access_token, s->access_token_2, s->basic, s->client_secret, s->assertion, s->password,
     s->access_token, s->password, s->refresh_token_2, s->plain_token, s->refresh_token_3,
-    s->wrapped_jwt, wrapped_curl, wrapped_mail, s->password);
+    s->wrapped_jwt, wrapped_curl, wrapped_mail, s->password, s->verifier, s->verifier + 20);
 }
 
 static void
@@ -232,6 +233,7 @@ test_redact_transcript (void)
   g_assert_nonnull (strstr (out, "the refresh token [redacted refresh_token] was rotated\n"));
   g_assert_nonnull (strstr (out, "http://clinician:[redacted password]@127.0.0.1:3128/"));
   g_assert_nonnull (strstr (out, "wrapped in a mail:\n[redacted jwt]\nproxy:"));
+  g_assert_nonnull (strstr (out, "--data code_verifier=[redacted code_verifier] \\\n  -H 'Accept: application/json'\n"));
 
   /* Redacting twice changes nothing more. */
   expected = sv_redact_text (out);

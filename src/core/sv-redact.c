@@ -55,7 +55,10 @@ static const char param_pattern[] =
   "(access[_ -]?token|refresh[_ -]?token|id[_ -]?token|bearer[_ -]?token|code[_ -]?verifier|"
   "client[_ -]?secret|client[_ -]?assertion|assertion|password|passwd|token|code)"
   "(?![A-Za-z0-9_])([\"']?)(\\s*[:=]\\s*|\\s+)(?!\\[redacted|\\x01)"
-  "(\"(?:[^\"\\\\]|\\\\.)*\"|'[^']*'|[^\\s&#\"',;<>(){}\\[\\]]+)";
+  "(\"(?:[^\"\\\\]|\\\\.)*\"|'[^']*'|"
+  /* An unquoted value may go on after a shell line continuation with no
+   * space before it: a token wrapped inside a long command. */
+  "[^\\s&#\"',;<>(){}\\[\\]\\\\]+(?:\\\\\\r?\\n[ \\t]*[^\\s&#\"',;<>(){}\\[\\]\\\\]+)*)";
 
 static const char userinfo_pattern[] =
   "(?<=://)([^/@\\s:]+):([^/@\\s]+)@";
@@ -320,6 +323,16 @@ replace_param (const GMatchInfo *info,
   gboolean assigned = strpbrk (sep, ":=") != NULL;
 
   inner = quoted ? g_strndup (value + 1, strlen (value) - 2) : g_strdup (value);
+  /* Judge a wrapped value by its characters, not by the wrapping. */
+  if (!quoted && strchr (inner, '\n') != NULL)
+    {
+      char *w = inner;
+
+      for (const char *r = inner; *r != '\0'; r++)
+        if (strchr ("\\\r\n \t", *r) == NULL)
+          *w++ = *r;
+      *w = '\0';
+    }
 
   /* JSON literals carry no secret; "code" is also the name of every FHIR
    * coding and search parameter, so only a random-looking one is redacted,
