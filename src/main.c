@@ -7,6 +7,7 @@
 #include <locale.h>
 
 #include "sv-application.h"
+#include "sv-redact.h"
 
 int
 main (int   argc,
@@ -14,6 +15,9 @@ main (int   argc,
 {
   g_autoptr(SvApplication) app = NULL;
 
+  /* Every log line goes through the redaction first: no token, code or
+   * secret ever reaches a terminal or the journal. */
+  sv_redact_install_log_writer ();
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

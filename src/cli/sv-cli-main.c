@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "sv-cli.h"
+#include "sv-redact.h"
 
 /* smart-viewer-cli shares src/core with the app and never links GTK, so it
  * runs on servers and in scripts with no display. */
@@ -133,6 +134,9 @@ main (int   argc,
     { NULL }
   };
 
+  /* Every log line goes through the redaction first: no token, code or
+   * secret ever reaches a terminal or the journal. */
+  sv_redact_install_log_writer ();
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
