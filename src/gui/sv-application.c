@@ -231,7 +231,21 @@ sv_application_handle_local_options (GApplication *application,
     }
 
   if (g_variant_dict_contains (options, "sandbox"))
-    SV_APPLICATION (application)->start_sandbox = TRUE;
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!g_application_register (application, NULL, &error))
+        {
+          g_printerr ("smart-viewer: %s\n", error->message);
+          return 1;
+        }
+
+      /* When SMART Viewer already runs, the running instance does it. */
+      if (g_application_get_is_remote (application))
+        g_action_group_activate_action (G_ACTION_GROUP (application), "try-sandbox", NULL);
+      else
+        SV_APPLICATION (application)->start_sandbox = TRUE;
+    }
 
   return -1;
 }
