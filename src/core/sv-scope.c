@@ -98,3 +98,28 @@ sv_scope_allows (const char    *granted_scope,
 
   return FALSE;
 }
+
+/**
+ * sv_scope_dup_missing:
+ * @asked_scope: (nullable): the scope asked for, space-separated
+ * @granted_scope: (nullable): the scope granted, space-separated
+ *
+ * Returns: (transfer full): the scopes asked for and not granted, in the
+ *   order they were asked
+ */
+char **
+sv_scope_dup_missing (const char *asked_scope,
+                      const char *granted_scope)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) asked = g_strsplit (asked_scope != NULL ? asked_scope : "", " ", -1);
+  g_auto(GStrv) granted = g_strsplit (granted_scope != NULL ? granted_scope : "", " ", -1);
+
+  for (guint i = 0; asked[i] != NULL; i++)
+    {
+      if (*asked[i] != '\0' && !g_strv_contains ((const char * const *) granted, asked[i]))
+        g_strv_builder_add (builder, asked[i]);
+    }
+
+  return g_strv_builder_end (builder);
+}

@@ -20,4 +20,7 @@ gboolean sv_scope_allows (const char    *granted_scope,
                           const char    *resource_type,
                           SvScopeAccess  access);
 
+char   **sv_scope_dup_missing (const char *asked_scope,
+                               const char *granted_scope);
+
 G_END_DECLS

@@ -11,6 +11,7 @@
 #include "sv-error.h"
 #include "sv-http.h"
 #include "sv-jwt.h"
+#include "sv-scope.h"
 
 /**
  * SvTokenResponse:
@@ -221,19 +222,7 @@ sv_token_response_get_encounter (SvTokenResponse *self)
 char **
 sv_token_response_dup_missing_scopes (SvTokenResponse *self)
 {
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  g_auto(GStrv) asked = NULL;
-  g_auto(GStrv) granted = NULL;
-
   g_return_val_if_fail (SV_IS_TOKEN_RESPONSE (self), NULL);
 
-  asked = g_strsplit (self->asked_scope ? self->asked_scope : "", " ", -1);
-  granted = g_strsplit (self->granted_scope ? self->granted_scope : "", " ", -1);
-  for (guint i = 0; asked[i] != NULL; i++)
-    {
-      if (*asked[i] != '\0' && !g_strv_contains ((const char * const *) granted, asked[i]))
-        g_strv_builder_add (builder, asked[i]);
-    }
-
-  return g_strv_builder_end (builder);
+  return sv_scope_dup_missing (self->asked_scope, self->granted_scope);
 }
