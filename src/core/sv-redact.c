@@ -481,7 +481,7 @@ redact_node (JsonNode *node)
     case JSON_NODE_OBJECT:
       {
         JsonObject *in = json_node_get_object (node);
-        JsonObject *out = json_object_new ();
+        g_autoptr(JsonObject) out = json_object_new ();
         /* The member list keeps the document's order (the iterator of
          * json-glib 1.6 does not); the inspector shows it as it came. */
         g_autoptr(GList) members = json_object_get_members (in);
@@ -507,7 +507,7 @@ redact_node (JsonNode *node)
     case JSON_NODE_ARRAY:
       {
         JsonArray *in = json_node_get_array (node);
-        JsonArray *out = json_array_sized_new (json_array_get_length (in));
+        g_autoptr(JsonArray) out = json_array_sized_new (json_array_get_length (in));
 
         for (guint i = 0; i < json_array_get_length (in); i++)
           json_array_add_element (out, redact_node (json_array_get_element (in, i)));
