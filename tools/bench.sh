@@ -16,4 +16,7 @@ subprojects/smart-sandbox/bench/run-bench.sh "$build/subprojects/smart-sandbox" 
 echo "== patient record model (issue 6)"
 meson test -C "$build" --benchmark --suite fhir -v 2>&1 | grep -E '^(load|longest|JSON|Bail)|FAIL' || true
 
+echo "== patient view (issue 6)"
+tools/bench-gui.sh "$build" || status=1
+
 exit $status
