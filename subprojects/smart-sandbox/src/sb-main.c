@@ -227,8 +227,10 @@ print_table (SbContext *ctx, const char *validator, const char *runtime_api)
       printf ("\n  public client %s (PKCE S256)\n", ctx->public_client_id);
       for (guint i = 0; uris != NULL && uris[i] != NULL; i++)
         printf ("    redirect    %s\n", uris[i]);
-      printf ("  backend       %s  secret %s  (client_credentials, system/ scopes)\n",
-              ctx->backend_client_id, ctx->backend_client_secret);
+      /* The secret stays in the data dir (mode 0600); terminals and logs
+       * are read by others in a workshop. */
+      printf ("  backend       %s  (client_credentials, system/ scopes; secret in %s/sandbox.ini)\n",
+              ctx->backend_client_id, ctx->data_dir);
       printf ("\n  demo users (passwords in %s/sandbox.ini)\n", ctx->data_dir);
       for (guint i = 0; groups[i] != NULL; i++)
         if (g_str_has_prefix (groups[i], "user:"))
