@@ -16,6 +16,9 @@ subprojects/smart-sandbox/bench/run-bench.sh "$build/subprojects/smart-sandbox" 
 echo "== patient record model (issue 6)"
 meson test -C "$build" --benchmark --suite fhir -v 2>&1 | grep -E '^(load|longest|JSON|Bail)|FAIL' || true
 
+echo "== summary: smart-viewer-cli vs fhirclient (issue 6)"
+tools/bench-summary.sh "$build" || status=1
+
 echo "== patient view (issue 6)"
 tools/bench-gui.sh "$build" || status=1
 
