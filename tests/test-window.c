@@ -5,6 +5,7 @@
 
 #include "sv-application.h"
 #include "sv-profile-dialog.h"
+#include "sv-token-store.h"
 #include "sv-test-util.h"
 #include "sv-window.h"
 
@@ -213,6 +214,71 @@ test_window_connect_dialog (Fixture       *fixture,
 }
 
 static void
+on_secret_found (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  char **secret = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *secret = sv_token_store_lookup_client_secret_finish (SV_TOKEN_STORE (source), result, &error);
+  g_assert_no_error (error);
+  if (*secret == NULL)
+    *secret = g_strdup ("");
+}
+
+static gboolean
+string_set (gpointer user_data)
+{
+  return *(char **) user_data != NULL;
+}
+
+static void
+test_window_client_secret (Fixture       *fixture,
+                           gconstpointer  user_data)
+{
+  SvProfileStore *profiles = sv_application_get_profile_store (fixture->app);
+  g_autofree char *secret = NULL;
+  GtkWindow *dialog;
+  GtkWidget *row;
+
+  g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "connect", NULL);
+  g_assert_true (sv_test_wait_until (toplevel_of_type_shown,
+                                     GSIZE_TO_POINTER (SV_TYPE_PROFILE_DIALOG), 10000));
+  dialog = sv_test_find_toplevel (SV_TYPE_PROFILE_DIALOG);
+
+  /* A workshop's confidential client: the secret goes to the keyring, never
+   * to the profiles file. Nothing listens on port 9, so the sign-in that
+   * follows fails at once and says so. */
+  type_into (GTK_WIDGET (dialog), "_Name", "Confidential");
+  type_into (GTK_WIDGET (dialog), "_Client ID", "workshop-backend");
+  type_into (GTK_WIDGET (dialog), "_FHIR Server Address", "http://127.0.0.1:9/r4/");
+  row = sv_test_find_widget (GTK_WIDGET (dialog), ADW_TYPE_PASSWORD_ENTRY_ROW, NULL);
+  g_assert_nonnull (row);
+  gtk_editable_set_text (GTK_EDITABLE (row), "s3cret-workshop-value");
+  gtk_widget_activate (find_button_with_label (GTK_WIDGET (dialog), "C_onnect"));
+
+  g_assert_true (sv_test_wait_until (toplevel_of_type_gone,
+                                     GSIZE_TO_POINTER (SV_TYPE_PROFILE_DIALOG), 10000));
+  g_assert_nonnull (sv_profile_store_lookup (profiles, "Confidential"));
+  {
+    g_autofree char *contents = NULL;
+
+    g_assert_true (g_file_get_contents (sv_profile_store_get_path (profiles), &contents, NULL, NULL));
+    g_assert_null (strstr (contents, "s3cret-workshop-value"));
+  }
+
+  sv_token_store_lookup_client_secret_async (sv_application_get_token_store (fixture->app), "Confidential",
+                                             NULL, on_secret_found, &secret);
+  g_assert_true (sv_test_wait_until (string_set, &secret, 15000));
+  g_assert_cmpstr (secret, ==, "s3cret-workshop-value");
+
+  g_assert_true (sv_test_wait_until (toplevel_of_type_shown,
+                                     GSIZE_TO_POINTER (ADW_TYPE_MESSAGE_DIALOG), 15000));
+  gtk_window_destroy (sv_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+}
+
+static void
 test_window_preferences (Fixture       *fixture,
                          gconstpointer  user_data)
 {
@@ -292,6 +358,7 @@ main (int   argc,
   g_test_add ("/ui/window/welcome", Fixture, NULL, fixture_set_up, test_window_welcome, fixture_tear_down);
   g_test_add ("/ui/window/about", Fixture, NULL, fixture_set_up, test_window_about, fixture_tear_down);
   g_test_add ("/ui/window/connect-dialog", Fixture, NULL, fixture_set_up, test_window_connect_dialog, fixture_tear_down);
+  g_test_add ("/ui/window/client-secret", Fixture, NULL, fixture_set_up, test_window_client_secret, fixture_tear_down);
   g_test_add ("/ui/window/preferences", Fixture, NULL, fixture_set_up, test_window_preferences, fixture_tear_down);
   g_test_add ("/ui/window/state-saved", Fixture, NULL, fixture_set_up, test_window_state_saved, fixture_tear_down);
 

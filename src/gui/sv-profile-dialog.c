@@ -6,7 +6,9 @@
 #include "sv-profile-dialog.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
+#include "sv-application.h"
 #include "sv-discovery.h"
 #include "sv-window.h"
 
@@ -20,6 +22,7 @@ struct _SvProfileDialog
   AdwWindow         parent_instance;
 
   SvProfileStore   *store;
+  SvTokenStore     *store_secrets;
   SoupSession      *http;
   SvServerProfile  *original;
   GCancellable     *cancellable;
@@ -28,6 +31,7 @@ struct _SvProfileDialog
   AdwEntryRow      *name_row;
   AdwEntryRow      *fhir_row;
   AdwEntryRow      *client_id_row;
+  AdwEntryRow      *client_secret_row;
   AdwComboRow      *idp_row;
   AdwComboRow      *redirect_row;
   AdwEntryRow      *scopes_row;
@@ -290,11 +294,43 @@ on_check_clicked (SvProfileDialog *self)
 }
 
 static void
+sv_profile_dialog_finish (SvProfileDialog *self,
+                          SvServerProfile *profile)
+{
+  GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (self));
+
+  if (SV_IS_WINDOW (parent))
+    sv_window_sign_in (SV_WINDOW (parent), profile);
+  gtk_window_destroy (GTK_WINDOW (self));
+}
+
+static void
+on_secret_saved (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(SvProfileDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+  SvServerProfile *profile = g_object_get_data (G_OBJECT (self), "sv-profile");
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self), TRUE);
+  if (!sv_token_store_save_client_secret_finish (SV_TOKEN_STORE (source), result, &error))
+    {
+      /* Never to a file: without a keyring the secret cannot be kept. */
+      gtk_label_set_text (self->problem_label, error->message);
+      gtk_widget_set_visible (GTK_WIDGET (self->problem_label), TRUE);
+      return;
+    }
+
+  sv_profile_dialog_finish (self, profile);
+}
+
+static void
 on_connect_clicked (SvProfileDialog *self)
 {
+  g_autofree char *secret = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(SvServerProfile) profile = sv_profile_dialog_dup_profile (self, &error);
-  GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (self));
   gboolean renamed;
 
   if (profile == NULL)
@@ -317,9 +353,21 @@ on_connect_clicked (SvProfileDialog *self)
       return;
     }
 
-  if (SV_IS_WINDOW (parent))
-    sv_window_sign_in (SV_WINDOW (parent), profile);
-  gtk_window_destroy (GTK_WINDOW (self));
+  secret = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->client_secret_row)));
+  if (*secret != '\0')
+    {
+      /* The secret goes to the keyring only, and sign-in waits for it. An
+       * empty field keeps what is stored. */
+      gtk_widget_set_sensitive (GTK_WIDGET (self), FALSE);
+      g_object_set_data_full (G_OBJECT (self), "sv-profile", g_object_ref (profile), g_object_unref);
+      sv_token_store_save_client_secret_async (self->store_secrets, sv_server_profile_get_name (profile),
+                                               secret, NULL, on_secret_saved, g_object_ref (self));
+      explicit_bzero (secret, strlen (secret));
+      gtk_editable_set_text (GTK_EDITABLE (self->client_secret_row), "");
+      return;
+    }
+
+  sv_profile_dialog_finish (self, profile);
 }
 
 static void
@@ -331,6 +379,7 @@ sv_profile_dialog_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), SV_TYPE_PROFILE_DIALOG);
   g_clear_object (&self->store);
+  g_clear_object (&self->store_secrets);
   g_clear_object (&self->http);
   g_clear_object (&self->original);
 
@@ -350,6 +399,7 @@ sv_profile_dialog_class_init (SvProfileDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SvProfileDialog, name_row);
   gtk_widget_class_bind_template_child (widget_class, SvProfileDialog, fhir_row);
   gtk_widget_class_bind_template_child (widget_class, SvProfileDialog, client_id_row);
+  gtk_widget_class_bind_template_child (widget_class, SvProfileDialog, client_secret_row);
   gtk_widget_class_bind_template_child (widget_class, SvProfileDialog, idp_row);
   gtk_widget_class_bind_template_child (widget_class, SvProfileDialog, redirect_row);
   gtk_widget_class_bind_template_child (widget_class, SvProfileDialog, scopes_row);
@@ -406,6 +456,9 @@ sv_profile_dialog_new (GtkWindow       *parent,
 
   self->store = g_object_ref (store);
   self->http = g_object_ref (http);
+  self->store_secrets = parent != NULL && SV_IS_APPLICATION (gtk_window_get_application (parent))
+    ? g_object_ref (sv_application_get_token_store (SV_APPLICATION (gtk_window_get_application (parent))))
+    : sv_token_store_new ();
 
   if (profile != NULL)
     {

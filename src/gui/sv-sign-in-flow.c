@@ -6,6 +6,7 @@
 #include "sv-sign-in-flow.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "sv-discovery.h"
 #include "sv-error.h"
@@ -27,6 +28,7 @@ struct _SvSignInFlow
   GtkWindow              *parent;
 
   SvSession              *session;
+  SvDiscovery            *discovery;
   SvAuthorizationRequest *request;
   char                   *authorization_url;
   SvLoopbackRedirect     *loopback;
@@ -238,6 +240,10 @@ on_restored (GObject      *source,
   sv_sign_in_flow_start_login (self);
 }
 
+static void on_client_secret (GObject      *source,
+                              GAsyncResult *result,
+                              gpointer      user_data);
+
 static void
 on_discovered (GObject      *source,
                GAsyncResult *result,
@@ -254,8 +260,37 @@ on_discovered (GObject      *source,
       return;
     }
 
+  /* A confidential workshop client keeps its secret in the keyring only. */
+  g_set_object (&self->discovery, discovery);
+  sv_token_store_lookup_client_secret_async (self->store, sv_server_profile_get_name (self->profile),
+                                             flow_cancellable (self), on_client_secret,
+                                             g_object_ref (self));
+}
+
+static void
+on_client_secret (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(SvSignInFlow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *secret = NULL;
+
+  secret = sv_token_store_lookup_client_secret_finish (SV_TOKEN_STORE (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      sv_sign_in_flow_return_error (self, g_steal_pointer (&error));
+      return;
+    }
+  if (error != NULL)
+    /* No keyring: a public client needs none, and a confidential one is
+     * told so by the server's invalid_client. */
+    g_debug ("No client secret: %s", error->message);
+
   g_clear_object (&self->session);
-  self->session = sv_session_new (self->profile, discovery, self->http, self->store, NULL);
+  self->session = sv_session_new (self->profile, self->discovery, self->http, self->store, secret);
+  if (secret != NULL)
+    explicit_bzero (secret, strlen (secret));
   if (self->try_restore)
     sv_session_restore_async (self->session, flow_cancellable (self), on_restored, g_object_ref (self));
   else
@@ -356,6 +391,7 @@ sv_sign_in_flow_dispose (GObject *object)
   g_clear_object (&self->loopback);
   g_clear_object (&self->request);
   g_clear_object (&self->session);
+  g_clear_object (&self->discovery);
   g_clear_object (&self->profile);
   g_clear_object (&self->http);
   g_clear_object (&self->store);
