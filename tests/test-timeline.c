@@ -474,7 +474,12 @@ test_timeline_sandbox (void)
   g_assert_no_error (error);
   wait_until (is_connected, events, "the sandbox's hello");
 
-  /* A token for the backend client, on the watched session. */
+  /* Discovery, then a token for the backend client, on the watched session. */
+  {
+    g_autofree char *discovery = g_strconcat (sv_sandbox_get_issuer (sandbox), "/.well-known/openid-configuration", NULL);
+
+    g_assert_cmpuint (http_request (session, SOUP_METHOD_GET, discovery, NULL, NULL, NULL), ==, 200);
+  }
   token_url = g_strconcat (sv_sandbox_get_issuer (sandbox), "/protocol/openid-connect/token", NULL);
   escaped_secret = g_uri_escape_string (secret, NULL, FALSE);
   form = g_strdup_printf ("grant_type=client_credentials&client_id=smart-backend&client_secret=%s"
@@ -505,10 +510,14 @@ test_timeline_sandbox (void)
 
   /* The client side, in order: token request, token response, the pages. */
   n = g_list_model_get_n_items (G_LIST_MODEL (timeline));
-  g_assert_cmpint (sv_timeline_entry_get_kind (sv_timeline_get_entry (timeline, 1)), ==, SV_TIMELINE_KIND_TOKEN_REQUEST);
+  g_assert_cmpint (sv_timeline_entry_get_kind (sv_timeline_get_entry (timeline, 1)), ==, SV_TIMELINE_KIND_DISCOVERY);
   g_assert_cmpuint (sv_timeline_entry_get_status (sv_timeline_get_entry (timeline, 1)), ==, 200);
+  g_assert_cmpint (sv_timeline_entry_get_kind (sv_timeline_get_entry (timeline, 2)), ==, SV_TIMELINE_KIND_TOKEN_REQUEST);
+  g_assert_cmpuint (sv_timeline_entry_get_status (sv_timeline_get_entry (timeline, 2)), ==, 200);
+  g_assert_false (sv_timeline_entry_get_has_bearer (sv_timeline_get_entry (timeline, 2)));
+  g_assert_cmpint (sv_timeline_entry_get_kind (sv_timeline_get_entry (timeline, 3)), ==, SV_TIMELINE_KIND_TOKEN_RESPONSE);
   n_client = 0;
-  for (guint id = 2; id <= n; id++)
+  for (guint id = 4; id <= n; id++)
     {
       SvTimelineEntry *entry = sv_timeline_get_entry (timeline, id);
 
@@ -554,10 +563,23 @@ test_timeline_sandbox (void)
     for (guint id = 1; id <= n; id++)
       if (g_strcmp0 (event_kind (sv_timeline_get_entry (timeline, id)), "token-issued") == 0)
         {
-          g_assert_cmpuint (sv_timeline_entry_get_link_id (sv_timeline_get_entry (timeline, id)), ==, 1);
+          g_assert_cmpuint (sv_timeline_entry_get_link_id (sv_timeline_get_entry (timeline, id)), ==, 2);
           found = TRUE;
         }
     g_assert_true (found);
+  }
+
+  /* Revocation: the form (token, secret) is never seen, the step is. */
+  {
+    g_autofree char *revoke_url = g_strconcat (sv_sandbox_get_issuer (sandbox), "/protocol/openid-connect/revoke", NULL);
+    g_autofree char *revoke_form = g_strdup_printf ("token=%s&client_id=smart-backend&client_secret=%s",
+                                                    access_token, escaped_secret);
+    SvTimelineEntry *last;
+
+    http_request (session, SOUP_METHOD_POST, revoke_url, NULL, revoke_form, NULL);
+    last = sv_timeline_get_entry (timeline, g_list_model_get_n_items (G_LIST_MODEL (timeline)));
+    g_assert_cmpint (sv_timeline_entry_get_kind (last), ==, SV_TIMELINE_KIND_REVOCATION);
+    g_assert_cmpuint (sv_timeline_entry_get_status (last), !=, 0);
   }
 
   sv_sandbox_events_stop (events);
