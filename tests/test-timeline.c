@@ -1,0 +1,612 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-timeline"
+
+#include "config.h"
+
+#include <libsoup/soup.h>
+#include <string.h>
+
+#include "sv-authorization-request.h"
+#include "sv-error.h"
+#include "sv-http.h"
+#include "sv-sandbox.h"
+#include "sv-sandbox-events.h"
+#include "sv-timeline.h"
+
+/* The inspector's session timeline (issue 7): the steps the app reports,
+ * the requests it makes on a watched session, the sandbox's server events
+ * linked to them, the export round trip, and that no token, code,
+ * verifier or secret survives anywhere the timeline shows. */
+
+#define WAIT_SECONDS 30
+
+static gboolean
+on_wait_timeout (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the main loop until check() holds; fails the test after
+ * WAIT_SECONDS (a bound, not a timing assertion). */
+static void
+wait_until (gboolean (*check) (gpointer data),
+            gpointer  data,
+            const char *what)
+{
+  gboolean timed_out = FALSE;
+  guint timeout = g_timeout_add_seconds (WAIT_SECONDS, on_wait_timeout, &timed_out);
+
+  while (!check (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("gave up waiting for %s", what);
+  g_source_remove (timeout);
+}
+
+static char *
+b64url (const char *text)
+{
+  char *b64 = g_base64_encode ((const guchar *) text, strlen (text));
+
+  g_strdelimit (b64, "+", '-');
+  g_strdelimit (b64, "/", '_');
+  for (char *p = b64 + strlen (b64); p > b64 && p[-1] == '='; p--)
+    p[-1] = '\0';
+  return b64;
+}
+
+static char *
+fake_jwt (const char *claims,
+          const char *signature)
+{
+  g_autofree char *header = b64url ("{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"k1\"}");
+  g_autofree char *payload = b64url (claims);
+
+  return g_strdup_printf ("%s.%s.%s", header, payload, signature);
+}
+
+static char *
+details_text (SvTimelineEntry *entry)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), sv_timeline_entry_get_details (entry));
+
+  return json_to_string (node, FALSE);
+}
+
+/* None of @secrets appears in the export, the text, nor any entry's
+ * title, URL, details or curl command. */
+static void
+assert_no_secret (SvTimeline         *timeline,
+                  const char * const *secrets)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *export = sv_timeline_export (timeline, &error);
+  g_autofree char *text = sv_timeline_to_text (timeline);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (timeline));
+
+  g_assert_no_error (error);
+  g_assert_nonnull (export);
+  for (guint s = 0; secrets[s] != NULL; s++)
+    {
+      g_assert_null (strstr (export, secrets[s]));
+      g_assert_null (strstr (text, secrets[s]));
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SvTimelineEntry) entry = g_list_model_get_item (G_LIST_MODEL (timeline), i);
+      g_autofree char *details = details_text (entry);
+      g_autofree char *curl = sv_timeline_entry_dup_curl (entry);
+
+      for (guint s = 0; secrets[s] != NULL; s++)
+        {
+          g_assert_null (strstr (details, secrets[s]));
+          g_assert_null (strstr (sv_timeline_entry_get_title (entry), secrets[s]));
+          if (sv_timeline_entry_get_url (entry) != NULL)
+            g_assert_null (strstr (sv_timeline_entry_get_url (entry), secrets[s]));
+          if (curl != NULL)
+            g_assert_null (strstr (curl, secrets[s]));
+        }
+    }
+}
+
+/* Export, import, export again: the same document. */
+static SvTimeline *
+assert_round_trip (SvTimeline *timeline)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first = sv_timeline_export (timeline, &error);
+  g_autofree char *second = NULL;
+  g_autoptr(SvTimeline) replay = NULL;
+
+  g_assert_no_error (error);
+  replay = sv_timeline_new_from_export (first, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (replay);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (replay)), ==,
+                    g_list_model_get_n_items (G_LIST_MODEL (timeline)));
+  second = sv_timeline_export (replay, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (second, ==, first);
+  return g_steal_pointer (&replay);
+}
+
+static void
+test_timeline_steps (void)
+{
+  g_autoptr(SvTimeline) timeline = sv_timeline_new ();
+  g_autoptr(SvTimeline) replay = NULL;
+  g_autoptr(SvAuthorizationRequest) request = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SoupSession) session = sv_http_session_new ();
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autofree char *access = fake_jwt ("{\"sub\":\"practitioner-1\",\"scope\":\"launch/patient patient/*.read\","
+                                      "\"patient\":\"p-42\"}", "QUNDRVNTU0lHTkFUVVJFLXNlY3JldA");
+  g_autofree char *id = fake_jwt ("{\"sub\":\"practitioner-1\",\"fhirUser\":\"Practitioner/1\"}",
+                                  "SURUT0tFTlNJR05BVFVSRS1zZWNyZXQ");
+  const char *code = "Sp1xAuthCodeQ7wErTy9UiOp";
+  g_autofree char *redirect = NULL;
+  g_autofree char *export = NULL;
+  g_autofree char *curl = NULL;
+  g_autofree char *text = NULL;
+  SvTimelineEntry *auth, *entry;
+  JsonObject *details;
+  const char *verifier;
+  const char *secrets[8] = { 0 };
+  static const char *kinds[] = {
+    "authorization-request", "redirect", "token-response", "fhir-request", "error", "error",
+  };
+
+  request = sv_authorization_request_new ("https://idp.example/authorize", "workshop-app",
+                                          "http://127.0.0.1:9/callback", "launch/patient openid fhirUser",
+                                          "https://fhir.example/r4", "https://idp.example", &error);
+  g_assert_no_error (error);
+  verifier = sv_authorization_request_get_code_verifier (request);
+  g_assert_nonnull (verifier);
+
+  auth = sv_timeline_add_authorization_request (timeline, request);
+  details = sv_timeline_entry_get_details (auth);
+  g_assert_cmpstr (json_object_get_string_member (details, "code_challenge_method"), ==, "S256");
+  {
+    g_autofree char *challenge = sv_pkce_s256_challenge (verifier);
+
+    g_assert_cmpstr (json_object_get_string_member (details, "code_challenge"), ==, challenge);
+  }
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (details, "parameters"), "client_id"),
+                   ==, "workshop-app");
+  /* Not before the exchange. */
+  g_assert_null (sv_timeline_get_verifier_hint (timeline));
+
+  redirect = g_strdup_printf ("http://127.0.0.1:9/callback?code=%s&state=%s", code,
+                              sv_authorization_request_get_state (request));
+  entry = sv_timeline_add_redirect (timeline, redirect);
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (sv_timeline_entry_get_details (entry),
+                                                                  "code_shortened"), "Sp1x…"));
+
+  entry = sv_timeline_add_tokens (timeline, access, id);
+  sv_timeline_reveal_verifier_after_exchange (timeline);
+  g_assert_nonnull (sv_timeline_get_verifier_hint (timeline));
+  /* Shortened, for the live view only. */
+  {
+    g_autofree char *head = g_strndup (verifier, 4);
+
+    g_assert_true (g_str_has_prefix (sv_timeline_get_verifier_hint (timeline), head));
+    g_assert_null (strstr (sv_timeline_get_verifier_hint (timeline), verifier));
+  }
+  g_assert_true (json_object_get_boolean_member (sv_timeline_entry_get_details (auth), "verifier_revealed"));
+  details = sv_timeline_entry_get_details (entry);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (
+                     json_object_get_object_member (details, "decoded_access_token"), "claims"), "patient"),
+                   ==, "p-42");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (
+                     json_object_get_object_member (details, "decoded_id_token"), "header"), "alg"),
+                   ==, "RS256");
+
+  /* A request on the watched session: curl says $ACCESS_TOKEN. Port 9
+   * (discard) is closed on loopback, so there is no answer: an error. */
+  sv_timeline_watch_soup_session (timeline, session);
+  msg = soup_message_new ("GET", "http://127.0.0.1:9/r4/Patient?_count=2");
+  {
+    g_autofree char *value = g_strconcat ("Bearer ", access, NULL);
+
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", value);
+  }
+  body = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_null (body);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  entry = sv_timeline_get_entry (timeline, 4);
+  g_assert_cmpuint (sv_timeline_entry_get_page (entry), ==, 1);
+  g_assert_cmpuint (sv_timeline_entry_get_status (entry), ==, 0);
+  curl = sv_timeline_entry_dup_curl (entry);
+  g_assert_nonnull (strstr (curl, "$ACCESS_TOKEN"));
+  g_assert_nonnull (strstr (curl, "Patient?_count=2"));
+  g_assert_cmpuint (sv_timeline_entry_get_link_id (sv_timeline_get_entry (timeline, 5)), ==, 4);
+
+  g_set_error (&error, SV_ERROR, SV_ERROR_INVALID_INPUT, "refused: Authorization: Bearer %s", access);
+  sv_timeline_add_error (timeline, error);
+  g_clear_error (&error);
+
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (timeline)), ==, G_N_ELEMENTS (kinds));
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    g_assert_cmpstr (sv_timeline_kind_to_string (sv_timeline_entry_get_kind (sv_timeline_get_entry (timeline, i + 1))),
+                     ==, kinds[i]);
+
+  /* The redaction test: the tokens, their signatures, the code, the
+   * verifier and the state-independent secrets are nowhere. */
+  secrets[0] = access;
+  secrets[1] = id;
+  secrets[2] = strrchr (access, '.') + 1;
+  secrets[3] = strrchr (id, '.') + 1;
+  secrets[4] = code;
+  secrets[5] = verifier;
+  assert_no_secret (timeline, secrets);
+  export = sv_timeline_export (timeline, &error);
+  g_assert_no_error (error);
+  g_assert_null (strstr (export, sv_timeline_get_verifier_hint (timeline)));
+  text = sv_timeline_to_text (timeline);
+  g_assert_nonnull (strstr (text, "authorization-request"));
+  g_test_message ("%s", text);
+
+  replay = assert_round_trip (timeline);
+  assert_no_secret (replay, secrets);
+  g_assert_cmpuint (sv_timeline_entry_get_link_id (sv_timeline_get_entry (replay, 5)), ==, 4);
+}
+
+static void
+test_timeline_import_errors (void)
+{
+  static const char *bad[] = {
+    "", "[]", "{\"format\":\"other\",\"version\":1,\"entries\":[]}",
+    "{\"format\":\"smart-viewer-timeline\",\"version\":1}",
+    "{\"format\":\"smart-viewer-timeline\",\"version\":1,\"entries\":[{\"kind\":\"nonsense\"}]}",
+    "{\"format\":\"smart-viewer-timeline\",\"version\":1,\"entries\":[1]}",
+    "{\"format\":\"smart-viewer-timeline\",\"version\":99,\"entries\":[]}",
+  };
+  g_autoptr(SvTimeline) edited = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *jwt = fake_jwt ("{\"sub\":\"x\"}", "SElEREVOU0lHTkFUVVJF");
+  g_autofree char *doc = NULL;
+  g_autofree char *export = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(SvTimeline) timeline = sv_timeline_new_from_export (bad[i], &error);
+
+      g_assert_null (timeline);
+      g_assert_error (error, SV_ERROR, SV_ERROR_INVALID_INPUT);
+      g_clear_error (&error);
+    }
+
+  /* A hand-edited file with a token in it: redacted on the way in. */
+  doc = g_strdup_printf ("{\"format\":\"smart-viewer-timeline\",\"version\":1,\"entries\":["
+                         "{\"kind\":\"fhir-request\",\"title\":\"GET with %s\",\"method\":\"GET\","
+                         "\"url\":\"http://127.0.0.1/r4/Patient?access_token=%s\",\"status\":200,"
+                         "\"details\":{\"access_token\":\"%s\",\"note\":\"Bearer %s\"}}]}",
+                         jwt, jwt, jwt, jwt);
+  edited = sv_timeline_new_from_export (doc, &error);
+  g_assert_no_error (error);
+  export = sv_timeline_export (edited, &error);
+  g_assert_no_error (error);
+  g_assert_null (strstr (export, "SElEREVOU0lHTkFUVVJF"));
+  g_assert_null (strstr (export, jwt));
+  g_assert_cmpuint (sv_timeline_entry_get_status (sv_timeline_get_entry (edited, 1)), ==, 200);
+}
+
+/* Against the real sandbox. */
+
+typedef struct
+{
+  gboolean  done;
+  gboolean  ok;
+  GError   *error;
+} StartData;
+
+static void
+on_started (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  StartData *data = user_data;
+
+  data->ok = sv_sandbox_start_finish (SV_SANDBOX (source), result, &data->error);
+  data->done = TRUE;
+}
+
+static gboolean
+start_done (gpointer data)
+{
+  return ((StartData *) data)->done;
+}
+
+static gboolean
+is_connected (gpointer data)
+{
+  return sv_sandbox_events_get_connected (data);
+}
+
+static guint
+http_request (SoupSession *session,
+              const char  *method,
+              const char  *url,
+              const char  *bearer,
+              const char  *form,
+              char       **body_out)
+{
+  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (msg);
+  if (bearer != NULL)
+    {
+      g_autofree char *value = g_strconcat ("Bearer ", bearer, NULL);
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", value);
+    }
+  if (form != NULL)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (form, strlen (form));
+
+      soup_message_set_request_body_from_bytes (msg, "application/x-www-form-urlencoded", bytes);
+    }
+  body = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  if (body_out != NULL)
+    *body_out = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  return soup_message_get_status (msg);
+}
+
+static char *
+next_link (const char *bundle_text)
+{
+  g_autoptr(JsonNode) root = json_from_string (bundle_text, NULL);
+  JsonArray *links;
+
+  g_assert_nonnull (root);
+  links = json_object_get_array_member (json_node_get_object (root), "link");
+  for (guint i = 0; links != NULL && i < json_array_get_length (links); i++)
+    {
+      JsonObject *link = json_array_get_object_element (links, i);
+
+      if (g_strcmp0 (json_object_get_string_member (link, "relation"), "next") == 0)
+        return g_strdup (json_object_get_string_member (link, "url"));
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  SvTimeline *timeline;
+  guint       wanted;
+} LinkWait;
+
+/* Every 200 client fhir-request has its server fhir-request event. */
+static gboolean
+all_linked (gpointer data)
+{
+  LinkWait *wait = data;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (wait->timeline)), linked = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      SvTimelineEntry *entry = sv_timeline_get_entry (wait->timeline, i + 1);
+      JsonObject *details = sv_timeline_entry_get_details (entry);
+
+      if (sv_timeline_entry_get_kind (entry) == SV_TIMELINE_KIND_SERVER_EVENT &&
+          sv_timeline_entry_get_link_id (entry) != 0 &&
+          g_strcmp0 (json_object_get_string_member_with_default (
+                       json_object_get_object_member (details, "event"), "kind", NULL), "fhir-request") == 0)
+        linked++;
+    }
+  return linked >= wait->wanted;
+}
+
+static const char *
+event_kind (SvTimelineEntry *entry)
+{
+  JsonObject *details = sv_timeline_entry_get_details (entry);
+
+  if (!json_object_has_member (details, "event"))
+    return NULL;
+  return json_object_get_string_member_with_default (json_object_get_object_member (details, "event"), "kind", NULL);
+}
+
+static void
+test_timeline_sandbox (void)
+{
+  g_autofree char *executable = sv_sandbox_find_executable ();
+  g_autoptr(SvSandbox) sandbox = NULL;
+  g_autoptr(SvSandboxEvents) events = NULL;
+  g_autoptr(SvTimeline) timeline = NULL;
+  g_autoptr(SvTimeline) replay = NULL;
+  g_autoptr(SoupSession) session = NULL;
+  g_autoptr(GKeyFile) ini = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) token_response = NULL;
+  g_autofree char *ini_path = NULL;
+  g_autofree char *secret = NULL;
+  g_autofree char *escaped_secret = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *token_url = NULL;
+  g_autofree char *form = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *access_token = NULL;
+  const char *secrets[4] = { 0 };
+  StartData start = { FALSE, FALSE, NULL };
+  guint client_requests[3] = { 0 };
+  guint n_client = 0, n;
+  LinkWait wait;
+
+  if (executable == NULL)
+    {
+      g_test_skip ("smart-sandbox is not built (configure with -Dcompanions=true)");
+      return;
+    }
+
+  sandbox = sv_sandbox_new (executable, "keycloak");
+  sv_sandbox_start_async (sandbox, NULL, on_started, &start);
+  while (!start_done (&start))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (start.error);
+  g_assert_true (start.ok);
+
+  ini_path = g_build_filename (g_get_user_data_dir (), "smart-sandbox", "keycloak", "sandbox.ini", NULL);
+  ini = g_key_file_new ();
+  if (!sv_sandbox_get_owned (sandbox) && !g_file_test (ini_path, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("a sandbox of another data dir is already running");
+      return;
+    }
+  g_assert_true (g_key_file_load_from_file (ini, ini_path, G_KEY_FILE_NONE, &error));
+  g_assert_no_error (error);
+  secret = g_key_file_get_string (ini, "sandbox", "backend_client_secret", &error);
+  g_assert_no_error (error);
+
+  timeline = sv_timeline_new ();
+  session = sv_http_session_new ();
+  sv_timeline_set_endpoints (timeline, sv_sandbox_get_fhir_base (sandbox), NULL, NULL);
+  sv_timeline_watch_soup_session (timeline, session);
+  events = sv_sandbox_events_new (sv_sandbox_get_fhir_base (sandbox));
+  sv_timeline_watch_sandbox (timeline, events);
+  g_assert_true (sv_sandbox_events_start (events, &error));
+  g_assert_no_error (error);
+  wait_until (is_connected, events, "the sandbox's hello");
+
+  /* Discovery, then a token for the backend client, on the watched session. */
+  {
+    g_autofree char *discovery = g_strconcat (sv_sandbox_get_issuer (sandbox), "/.well-known/openid-configuration", NULL);
+
+    g_assert_cmpuint (http_request (session, SOUP_METHOD_GET, discovery, NULL, NULL, NULL), ==, 200);
+  }
+  token_url = g_strconcat (sv_sandbox_get_issuer (sandbox), "/protocol/openid-connect/token", NULL);
+  escaped_secret = g_uri_escape_string (secret, NULL, FALSE);
+  form = g_strdup_printf ("grant_type=client_credentials&client_id=smart-backend&client_secret=%s"
+                          "&scope=system%%2FPatient.read", escaped_secret);
+  g_assert_cmpuint (http_request (session, SOUP_METHOD_POST, token_url, NULL, form, &body), ==, 200);
+  token_response = json_from_string (body, &error);
+  g_assert_no_error (error);
+  access_token = g_strdup (json_object_get_string_member (json_node_get_object (token_response), "access_token"));
+  g_assert_nonnull (access_token);
+  sv_timeline_add_tokens (timeline, access_token, NULL);
+
+  /* A search, paged through its next links. */
+  url = g_strconcat (sv_sandbox_get_fhir_base (sandbox), "Patient?_count=2", NULL);
+  for (guint page = 0; page < 3 && url != NULL; page++)
+    {
+      g_autofree char *bundle = NULL;
+
+      g_assert_cmpuint (http_request (session, SOUP_METHOD_GET, url, access_token, NULL, &bundle), ==, 200);
+      g_free (url);
+      url = next_link (bundle);
+      n_client++;
+    }
+  g_assert_cmpuint (n_client, ==, 3);
+
+  wait.timeline = timeline;
+  wait.wanted = n_client;
+  wait_until (all_linked, &wait, "the server events of the searches");
+
+  /* The client side, in order: token request, token response, the pages. */
+  n = g_list_model_get_n_items (G_LIST_MODEL (timeline));
+  g_assert_cmpint (sv_timeline_entry_get_kind (sv_timeline_get_entry (timeline, 1)), ==, SV_TIMELINE_KIND_DISCOVERY);
+  g_assert_cmpuint (sv_timeline_entry_get_status (sv_timeline_get_entry (timeline, 1)), ==, 200);
+  g_assert_cmpint (sv_timeline_entry_get_kind (sv_timeline_get_entry (timeline, 2)), ==, SV_TIMELINE_KIND_TOKEN_REQUEST);
+  g_assert_cmpuint (sv_timeline_entry_get_status (sv_timeline_get_entry (timeline, 2)), ==, 200);
+  g_assert_false (sv_timeline_entry_get_has_bearer (sv_timeline_get_entry (timeline, 2)));
+  g_assert_cmpint (sv_timeline_entry_get_kind (sv_timeline_get_entry (timeline, 3)), ==, SV_TIMELINE_KIND_TOKEN_RESPONSE);
+  n_client = 0;
+  for (guint id = 4; id <= n; id++)
+    {
+      SvTimelineEntry *entry = sv_timeline_get_entry (timeline, id);
+
+      if (sv_timeline_entry_get_kind (entry) != SV_TIMELINE_KIND_FHIR_REQUEST)
+        continue;
+      g_assert_cmpuint (n_client, <, 3);
+      g_assert_cmpuint (sv_timeline_entry_get_status (entry), ==, 200);
+      g_assert_cmpuint (sv_timeline_entry_get_page (entry), ==, n_client + 1);
+      g_assert_cmpint (sv_timeline_entry_get_duration_us (entry), >=, 0);
+      g_assert_cmpint (sv_timeline_entry_get_bytes (entry), >, 0);
+      g_assert_true (sv_timeline_entry_get_has_bearer (entry));
+      client_requests[n_client++] = id;
+    }
+  g_assert_cmpuint (n_client, ==, 3);
+
+  /* The server side: each page's fhir-request event and validator
+   * invocation are linked to that page's request, in the same order. */
+  for (guint i = 0; i < 3; i++)
+    {
+      guint fhir = 0, validator = 0;
+
+      for (guint id = 1; id <= n; id++)
+        {
+          SvTimelineEntry *entry = sv_timeline_get_entry (timeline, id);
+
+          if (sv_timeline_entry_get_kind (entry) != SV_TIMELINE_KIND_SERVER_EVENT ||
+              sv_timeline_entry_get_link_id (entry) != client_requests[i])
+            continue;
+          g_assert_cmpuint (id, >, client_requests[i]);
+          if (g_strcmp0 (event_kind (entry), "fhir-request") == 0)
+            fhir++;
+          else if (g_strcmp0 (event_kind (entry), "validator-invocation") == 0)
+            validator++;
+        }
+      g_assert_cmpuint (fhir, ==, 1);
+      g_assert_cmpuint (validator, ==, 1);
+    }
+
+  /* The token-issued event belongs to the token request. */
+  {
+    gboolean found = FALSE;
+
+    for (guint id = 1; id <= n; id++)
+      if (g_strcmp0 (event_kind (sv_timeline_get_entry (timeline, id)), "token-issued") == 0)
+        {
+          g_assert_cmpuint (sv_timeline_entry_get_link_id (sv_timeline_get_entry (timeline, id)), ==, 2);
+          found = TRUE;
+        }
+    g_assert_true (found);
+  }
+
+  /* Revocation: the form (token, secret) is never seen, the step is. */
+  {
+    g_autofree char *revoke_url = g_strconcat (sv_sandbox_get_issuer (sandbox), "/protocol/openid-connect/revoke", NULL);
+    g_autofree char *revoke_form = g_strdup_printf ("token=%s&client_id=smart-backend&client_secret=%s",
+                                                    access_token, escaped_secret);
+    SvTimelineEntry *last;
+
+    http_request (session, SOUP_METHOD_POST, revoke_url, NULL, revoke_form, NULL);
+    last = sv_timeline_get_entry (timeline, g_list_model_get_n_items (G_LIST_MODEL (timeline)));
+    g_assert_cmpint (sv_timeline_entry_get_kind (last), ==, SV_TIMELINE_KIND_REVOCATION);
+    g_assert_cmpuint (sv_timeline_entry_get_status (last), !=, 0);
+  }
+
+  sv_sandbox_events_stop (events);
+  {
+    g_autofree char *text = sv_timeline_to_text (timeline);
+
+    g_test_message ("%s", text);
+  }
+
+  secrets[0] = access_token;
+  secrets[1] = strrchr (access_token, '.') + 1;
+  secrets[2] = secret;
+  assert_no_secret (timeline, secrets);
+  replay = assert_round_trip (timeline);
+  assert_no_secret (replay, secrets);
+
+  sv_sandbox_stop (sandbox);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/timeline/steps", test_timeline_steps);
+  g_test_add_func ("/timeline/import-errors", test_timeline_import_errors);
+  g_test_add_func ("/timeline/sandbox", test_timeline_sandbox);
+
+  return g_test_run ();
+}
