@@ -12,7 +12,6 @@ Usage: test-cli-sandbox.py CLI SANDBOX FLAVOR
 Runs inside tests/run-headless.sh (a throw-away HOME and an unlocked keyring).
 """
 
-import html.parser
 import json
 import os
 import re
@@ -21,9 +20,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.parse
 import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sandbox_browser import play_browser  # noqa: E402
 
 PROFILE = "sandbox-cli"  # suffixed with the flavor: both flavors may run at once
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
@@ -34,94 +34,6 @@ def check(condition, message):
     print(("ok: " if condition else "FAIL: ") + message, flush=True)
     if not condition:
         failures.append(message)
-
-
-class Forms(html.parser.HTMLParser):
-    """Every form of a page: its action, fields, radio choices and buttons."""
-
-    def __init__(self):
-        super().__init__()
-        self.forms = []
-        self.current = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form":
-            self.current = {"action": a.get("action", ""), "fields": [], "radios": [], "buttons": []}
-            self.forms.append(self.current)
-        elif self.current is not None and tag == "input":
-            kind = a.get("type", "text")
-            if kind == "radio":
-                self.current["radios"].append((a.get("name"), a.get("value")))
-            elif kind == "checkbox":
-                if "checked" in a:
-                    self.current["fields"].append((a.get("name"), a.get("value")))
-            elif a.get("name"):
-                self.current["fields"].append((a.get("name"), a.get("value", "")))
-        elif self.current is not None and tag == "button" and a.get("name"):
-            self.current["buttons"].append((a.get("name"), a.get("value")))
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self.current = None
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-opener = urllib.request.build_opener(NoRedirect)
-
-
-def fetch(url, data=None):
-    """One request without following redirects: (status, location, body)."""
-    body = urllib.parse.urlencode(data).encode() if data is not None else None
-    try:
-        with opener.open(urllib.request.Request(url, data=body), timeout=20) as response:
-            return response.status, response.headers.get("Location"), response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers.get("Location"), error.read().decode("utf-8", "replace")
-
-
-def play_browser(url):
-    """Goes through the sandbox's pages like a person; returns the pages seen."""
-    pages = []
-    status, location, body = fetch(url)
-    for _ in range(12):
-        if location is not None:
-            if "/oauth2redirect" in location:
-                status, _, body = fetch(location)  # the CLI's loopback listener
-                pages.append("redirect")
-                check(status == 200, f"the CLI's listener answered the browser ({status})")
-                return pages
-            status, location, body = fetch(urllib.parse.urljoin(url, location))
-            continue
-        parser = Forms()
-        parser.feed(body)
-        form = None
-        for candidate in parser.forms:
-            names = {name for name, _ in candidate["fields"]}
-            if "username" in names:
-                form = candidate
-                fields = [(n, v) for n, v in candidate["fields"] if n not in ("username", "password")]
-                fields += [("username", "clinician"), ("password", "demo"), ("decision", "login")]
-                pages.append("login")
-            elif candidate["radios"]:
-                form = candidate
-                fields = candidate["fields"] + [candidate["radios"][0], ("decision", "continue")]
-                pages.append("picker")
-            elif ("decision", "allow") in candidate["buttons"]:
-                form = candidate
-                fields = candidate["fields"] + [("decision", "allow")]
-                pages.append("consent")
-            if form is not None:
-                break
-        if form is None:
-            raise RuntimeError(f"unexpected page (HTTP {status}): {body[:300]}")
-        target = urllib.parse.urljoin(url, form["action"] or url)
-        status, location, body = fetch(target, fields)
-    raise RuntimeError("the sign-in did not come back to the CLI")
 
 
 CLI_ENV = dict(os.environ)
@@ -178,7 +90,8 @@ def main():
                     break
             check(url is not None and "code_challenge_method=S256" in url and "state=" in url,
                   "`login` printed an authorization URL with PKCE S256 and state")
-            pages = play_browser(url)
+            pages, _ = play_browser(url)
+            check(True, "the CLI's listener answered the browser")
             check(pages == ["login", "picker", "consent", "redirect"],
                   f"the browser went through {' → '.join(pages)}")
             out, err = login.communicate(timeout=60)

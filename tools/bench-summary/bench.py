@@ -22,7 +22,6 @@ Runs inside a session bus with an unlocked keyring (tools/bench-summary.sh).
 
 import base64
 import hashlib
-import html.parser
 import json
 import os
 import re
@@ -35,7 +34,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -43,96 +41,14 @@ PATIENT = "patient-010"
 PROFILE = "bench-summary"
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-class Forms(html.parser.HTMLParser):
-    """Every form of a page: its action, fields, radio choices and buttons."""
-
-    def __init__(self):
-        super().__init__()
-        self.forms = []
-        self.current = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form":
-            self.current = {"action": a.get("action", ""), "fields": [], "radios": [], "buttons": []}
-            self.forms.append(self.current)
-        elif self.current is not None and tag == "input":
-            kind = a.get("type", "text")
-            if kind == "radio":
-                self.current["radios"].append((a.get("name"), a.get("value")))
-            elif kind == "checkbox":
-                if "checked" in a:
-                    self.current["fields"].append((a.get("name"), a.get("value")))
-            elif a.get("name"):
-                self.current["fields"].append((a.get("name"), a.get("value", "")))
-        elif self.current is not None and tag == "button" and a.get("name"):
-            self.current["buttons"].append((a.get("name"), a.get("value")))
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self.current = None
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-opener = urllib.request.build_opener(NoRedirect)
-
-
-def fetch(url, data=None):
-    """One request without following redirects: (status, location, body)."""
-    body = urllib.parse.urlencode(data).encode() if data is not None else None
-    try:
-        with opener.open(urllib.request.Request(url, data=body), timeout=20) as response:
-            return response.status, response.headers.get("Location"), response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers.get("Location"), error.read().decode("utf-8", "replace")
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tests"))
+import sandbox_browser  # noqa: E402
 
 
 def play_browser(url, follow_redirect):
-    """Goes through the sandbox's login, picker (choosing PATIENT) and
-    consent pages like a person; returns the final redirect address. With
-    follow_redirect the browser also opens it (the CLI's listener)."""
-    status, location, body = fetch(url)
-    for _ in range(12):
-        if location is not None:
-            if "/oauth2redirect" in location:
-                if follow_redirect:
-                    status, _, _ = fetch(location)
-                    if status != 200:
-                        raise RuntimeError(f"the CLI's listener answered HTTP {status}")
-                return location
-            status, location, body = fetch(urllib.parse.urljoin(url, location))
-            continue
-        parser = Forms()
-        parser.feed(body)
-        form = None
-        for candidate in parser.forms:
-            names = {name for name, _ in candidate["fields"]}
-            if "username" in names:
-                form = candidate
-                fields = [(n, v) for n, v in candidate["fields"] if n not in ("username", "password")]
-                fields += [("username", "clinician"), ("password", "demo"), ("decision", "login")]
-            elif candidate["radios"]:
-                choice = [r for r in candidate["radios"] if r[1] == PATIENT]
-                if not choice:
-                    raise RuntimeError(f"{PATIENT} is not offered in the patient picker")
-                form = candidate
-                fields = candidate["fields"] + choice + [("decision", "continue")]
-            elif ("decision", "allow") in candidate["buttons"]:
-                form = candidate
-                fields = candidate["fields"] + [("decision", "allow")]
-            if form is not None:
-                break
-        if form is None:
-            raise RuntimeError(f"unexpected page (HTTP {status})")
-        target = urllib.parse.urljoin(url, form["action"] or url)
-        status, location, body = fetch(target, fields)
-    raise RuntimeError("the sign-in did not come back to the redirect address")
+    """The sandbox's login, picker (choosing PATIENT) and consent pages, as
+    a person goes through them; returns the final redirect address."""
+    return sandbox_browser.play_browser(url, PATIENT, follow_redirect)[1]
 
 
 def second_grant(cli_url):
