@@ -8,6 +8,7 @@
 
 #include "sv-error.h"
 #include "sv-sandbox.h"
+#include "sv-test-sandbox.h"
 #include "sv-sandbox-events.h"
 
 /* The server side of the inspector: the events client against an in-test
@@ -226,62 +227,6 @@ test_events_reconnect (void)
 
 /* Against the real sandbox. */
 
-typedef struct
-{
-  gboolean  done;
-  gboolean  ok;
-  GError   *error;
-} StartData;
-
-static void
-on_started (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  StartData *data = user_data;
-
-  data->ok = sv_sandbox_start_finish (SV_SANDBOX (source), result, &data->error);
-  data->done = TRUE;
-}
-
-static gboolean
-start_done (gpointer data)
-{
-  return ((StartData *) data)->done;
-}
-
-static guint
-http_request (SoupSession *session,
-              const char  *method,
-              const char  *url,
-              const char  *bearer,
-              const char  *form,
-              char       **body_out)
-{
-  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GError) error = NULL;
-
-  g_assert_nonnull (msg);
-  if (bearer != NULL)
-    {
-      g_autofree char *value = g_strconcat ("Bearer ", bearer, NULL);
-
-      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", value);
-    }
-  if (form != NULL)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (form, strlen (form));
-
-      soup_message_set_request_body_from_bytes (msg, "application/x-www-form-urlencoded", bytes);
-    }
-  body = soup_session_send_and_read (session, msg, NULL, &error);
-  g_assert_no_error (error);
-  if (body_out != NULL)
-    *body_out = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
-  return soup_message_get_status (msg);
-}
-
 static gint
 find_event (Collector  *c,
             guint       from,
@@ -325,7 +270,6 @@ test_events_sandbox (void)
   g_autofree char *form = NULL;
   g_autofree char *body = NULL;
   const char *access_token, *signature;
-  StartData start = { FALSE, FALSE, NULL };
   gint unauthorized, issued, invocation, authorized;
   JsonObject *validator;
   Collector c;
@@ -337,12 +281,12 @@ test_events_sandbox (void)
     }
 
   sandbox = sv_sandbox_new (executable, "keycloak");
-  sv_sandbox_start_async (sandbox, NULL, on_started, &start);
-  /* The first start generates the population. */
-  while (!start_done (&start))
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_no_error (start.error);
-  g_assert_true (start.ok);
+  {
+    g_autoptr(GError) start_error = NULL;
+
+    g_assert_true (sv_test_sandbox_start (sandbox, &start_error));
+    g_assert_no_error (start_error);
+  }
 
   /* The backend client's secret is in the data dir of the sandbox, which
    * for a sandbox started by the app is under the (throw-away) XDG data
@@ -370,14 +314,14 @@ test_events_sandbox (void)
   url = g_strconcat (sv_sandbox_get_fhir_base (sandbox), "Patient?_count=1", NULL);
 
   /* 1. No token: refused before any validator runs. */
-  g_assert_cmpuint (http_request (session, SOUP_METHOD_GET, url, NULL, NULL, NULL), ==, 401);
+  g_assert_cmpuint (sv_test_http_request (session, SOUP_METHOD_GET, url, NULL, NULL, NULL), ==, 401);
 
   /* 2. A token for the backend client. */
   token_url = g_strconcat (sv_sandbox_get_issuer (sandbox), "/protocol/openid-connect/token", NULL);
   escaped_secret = g_uri_escape_string (secret, NULL, FALSE);
   form = g_strdup_printf ("grant_type=client_credentials&client_id=smart-backend&client_secret=%s"
                           "&scope=system%%2FPatient.read", escaped_secret);
-  g_assert_cmpuint (http_request (session, SOUP_METHOD_POST, token_url, NULL, form, &body), ==, 200);
+  g_assert_cmpuint (sv_test_http_request (session, SOUP_METHOD_POST, token_url, NULL, form, &body), ==, 200);
   token_response = json_from_string (body, &error);
   g_assert_no_error (error);
   access_token = json_object_get_string_member (json_node_get_object (token_response), "access_token");
@@ -387,7 +331,7 @@ test_events_sandbox (void)
   signature++;
 
   /* 3. The same request with the token: the validator decides. */
-  g_assert_cmpuint (http_request (session, SOUP_METHOD_GET, url, access_token, NULL, NULL), ==, 200);
+  g_assert_cmpuint (sv_test_http_request (session, SOUP_METHOD_GET, url, access_token, NULL, NULL), ==, 200);
 
   wait_until (has_authorized_request, &c, "the authorized request's event");
 

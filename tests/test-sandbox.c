@@ -7,42 +7,10 @@
 
 #include "sv-error.h"
 #include "sv-sandbox.h"
+#include "sv-test-sandbox.h"
 
 /* Starts the real smart-sandbox as the app does for "Try the offline
  * sandbox". HOME and XDG_* are the throw-away ones of run-headless.sh. */
-
-typedef struct
-{
-  gboolean  done;
-  gboolean  ok;
-  GError   *error;
-} StartData;
-
-static void
-on_started (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  StartData *data = user_data;
-
-  data->ok = sv_sandbox_start_finish (SV_SANDBOX (source), result, &data->error);
-  data->done = TRUE;
-}
-
-static gboolean
-start_and_wait (SvSandbox  *sandbox,
-                GError    **error)
-{
-  StartData data = { FALSE, FALSE, NULL };
-
-  sv_sandbox_start_async (sandbox, NULL, on_started, &data);
-  while (!data.done)
-    g_main_context_iteration (NULL, TRUE);
-
-  if (data.error != NULL)
-    g_propagate_error (error, data.error);
-  return data.ok;
-}
 
 static char *
 get_text (const char *url,
@@ -100,7 +68,7 @@ test_sandbox_start_reuse_stop (void)
     }
 
   first = sv_sandbox_new (executable, "keycloak");
-  g_assert_true (start_and_wait (first, &error));
+  g_assert_true (sv_test_sandbox_start (first, &error));
   g_assert_no_error (error);
   g_assert_true (sv_sandbox_get_owned (first));
   g_assert_true (g_str_has_prefix (sv_sandbox_get_fhir_base (first), "http://127.0.0.1:"));
@@ -115,7 +83,7 @@ test_sandbox_start_reuse_stop (void)
 
   /* A second start for the same user finds the running one. */
   second = sv_sandbox_new (executable, "keycloak");
-  g_assert_true (start_and_wait (second, &error));
+  g_assert_true (sv_test_sandbox_start (second, &error));
   g_assert_no_error (error);
   g_assert_false (sv_sandbox_get_owned (second));
   g_assert_cmpstr (sv_sandbox_get_fhir_base (second), ==, sv_sandbox_get_fhir_base (first));
@@ -148,7 +116,7 @@ test_sandbox_missing_executable (void)
   g_autoptr(SvSandbox) sandbox = sv_sandbox_new ("/nonexistent/smart-sandbox", "cognito");
   g_autoptr(GError) error = NULL;
 
-  g_assert_false (start_and_wait (sandbox, &error));
+  g_assert_false (sv_test_sandbox_start (sandbox, &error));
   g_assert_error (error, SV_ERROR, SV_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, "offline sandbox"));
 }

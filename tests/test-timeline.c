@@ -10,6 +10,7 @@
 #include "sv-error.h"
 #include "sv-http.h"
 #include "sv-sandbox.h"
+#include "sv-test-sandbox.h"
 #include "sv-sandbox-events.h"
 #include "sv-timeline.h"
 
@@ -296,66 +297,10 @@ test_timeline_import_errors (void)
 
 /* Against the real sandbox. */
 
-typedef struct
-{
-  gboolean  done;
-  gboolean  ok;
-  GError   *error;
-} StartData;
-
-static void
-on_started (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  StartData *data = user_data;
-
-  data->ok = sv_sandbox_start_finish (SV_SANDBOX (source), result, &data->error);
-  data->done = TRUE;
-}
-
-static gboolean
-start_done (gpointer data)
-{
-  return ((StartData *) data)->done;
-}
-
 static gboolean
 is_connected (gpointer data)
 {
   return sv_sandbox_events_get_connected (data);
-}
-
-static guint
-http_request (SoupSession *session,
-              const char  *method,
-              const char  *url,
-              const char  *bearer,
-              const char  *form,
-              char       **body_out)
-{
-  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GError) error = NULL;
-
-  g_assert_nonnull (msg);
-  if (bearer != NULL)
-    {
-      g_autofree char *value = g_strconcat ("Bearer ", bearer, NULL);
-
-      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", value);
-    }
-  if (form != NULL)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (form, strlen (form));
-
-      soup_message_set_request_body_from_bytes (msg, "application/x-www-form-urlencoded", bytes);
-    }
-  body = soup_session_send_and_read (session, msg, NULL, &error);
-  g_assert_no_error (error);
-  if (body_out != NULL)
-    *body_out = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
-  return soup_message_get_status (msg);
 }
 
 static char *
@@ -434,7 +379,6 @@ test_timeline_sandbox (void)
   g_autofree char *body = NULL;
   g_autofree char *access_token = NULL;
   const char *secrets[4] = { 0 };
-  StartData start = { FALSE, FALSE, NULL };
   guint client_requests[3] = { 0 };
   guint n_client = 0, n;
   LinkWait wait;
@@ -446,11 +390,12 @@ test_timeline_sandbox (void)
     }
 
   sandbox = sv_sandbox_new (executable, "keycloak");
-  sv_sandbox_start_async (sandbox, NULL, on_started, &start);
-  while (!start_done (&start))
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_no_error (start.error);
-  g_assert_true (start.ok);
+  {
+    g_autoptr(GError) start_error = NULL;
+
+    g_assert_true (sv_test_sandbox_start (sandbox, &start_error));
+    g_assert_no_error (start_error);
+  }
 
   ini_path = g_build_filename (g_get_user_data_dir (), "smart-sandbox", "keycloak", "sandbox.ini", NULL);
   ini = g_key_file_new ();
@@ -478,13 +423,13 @@ test_timeline_sandbox (void)
   {
     g_autofree char *discovery = g_strconcat (sv_sandbox_get_issuer (sandbox), "/.well-known/openid-configuration", NULL);
 
-    g_assert_cmpuint (http_request (session, SOUP_METHOD_GET, discovery, NULL, NULL, NULL), ==, 200);
+    g_assert_cmpuint (sv_test_http_request (session, SOUP_METHOD_GET, discovery, NULL, NULL, NULL), ==, 200);
   }
   token_url = g_strconcat (sv_sandbox_get_issuer (sandbox), "/protocol/openid-connect/token", NULL);
   escaped_secret = g_uri_escape_string (secret, NULL, FALSE);
   form = g_strdup_printf ("grant_type=client_credentials&client_id=smart-backend&client_secret=%s"
                           "&scope=system%%2FPatient.read", escaped_secret);
-  g_assert_cmpuint (http_request (session, SOUP_METHOD_POST, token_url, NULL, form, &body), ==, 200);
+  g_assert_cmpuint (sv_test_http_request (session, SOUP_METHOD_POST, token_url, NULL, form, &body), ==, 200);
   token_response = json_from_string (body, &error);
   g_assert_no_error (error);
   access_token = g_strdup (json_object_get_string_member (json_node_get_object (token_response), "access_token"));
@@ -497,7 +442,7 @@ test_timeline_sandbox (void)
     {
       g_autofree char *bundle = NULL;
 
-      g_assert_cmpuint (http_request (session, SOUP_METHOD_GET, url, access_token, NULL, &bundle), ==, 200);
+      g_assert_cmpuint (sv_test_http_request (session, SOUP_METHOD_GET, url, access_token, NULL, &bundle), ==, 200);
       g_free (url);
       url = next_link (bundle);
       n_client++;
@@ -576,7 +521,7 @@ test_timeline_sandbox (void)
                                                     access_token, escaped_secret);
     SvTimelineEntry *last;
 
-    http_request (session, SOUP_METHOD_POST, revoke_url, NULL, revoke_form, NULL);
+    sv_test_http_request (session, SOUP_METHOD_POST, revoke_url, NULL, revoke_form, NULL);
     last = sv_timeline_get_entry (timeline, g_list_model_get_n_items (G_LIST_MODEL (timeline)));
     g_assert_cmpint (sv_timeline_entry_get_kind (last), ==, SV_TIMELINE_KIND_REVOCATION);
     g_assert_cmpuint (sv_timeline_entry_get_status (last), !=, 0);
