@@ -149,7 +149,7 @@ main (int   argc,
     g_cond_wait (&thread.ready_cond, &thread.lock);
   g_mutex_unlock (&thread.lock);
 
-  client = sv_fhir_client_new (sv_test_fhir_server_get_base_url (thread.server), SV_BEARER_SOURCE (bearer), &error);
+  client = sv_fhir_client_new (sv_test_fhir_server_get_base_url (thread.server), SV_BEARER_SOURCE (bearer), NULL, &error);
   g_assert_no_error (error);
 
   probe_id = g_timeout_add (1, probe_cb, &probe);

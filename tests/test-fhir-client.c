@@ -32,7 +32,7 @@ fixture_set_up (Fixture       *fixture,
   fixture->server = sv_test_fhir_server_new ();
   fixture->bearer = sv_static_bearer_new (tokens);
   fixture->client = sv_fhir_client_new (sv_test_fhir_server_get_base_url (fixture->server),
-                                        SV_BEARER_SOURCE (fixture->bearer), &error);
+                                        SV_BEARER_SOURCE (fixture->bearer), NULL, &error);
   g_assert_no_error (error);
   /* Retry-After values in tests are small; the cap keeps a mistake quick. */
   sv_fhir_client_set_max_retry_delay (fixture->client, 2);
@@ -483,17 +483,17 @@ test_base_urls (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(SvFhirClient) client = NULL;
 
-  client = sv_fhir_client_new ("http://fhir.example.org/r4", SV_BEARER_SOURCE (bearer), &error);
+  client = sv_fhir_client_new ("http://fhir.example.org/r4", SV_BEARER_SOURCE (bearer), NULL, &error);
   g_assert_null (client);
   g_assert_error (error, SV_ERROR, SV_ERROR_INVALID_INPUT);
   g_clear_error (&error);
 
-  client = sv_fhir_client_new ("ftp://fhir.example.org/r4", SV_BEARER_SOURCE (bearer), &error);
+  client = sv_fhir_client_new ("ftp://fhir.example.org/r4", SV_BEARER_SOURCE (bearer), NULL, &error);
   g_assert_null (client);
   g_assert_error (error, SV_ERROR, SV_ERROR_INVALID_INPUT);
   g_clear_error (&error);
 
-  client = sv_fhir_client_new ("https://fhir.example.org/r4", SV_BEARER_SOURCE (bearer), &error);
+  client = sv_fhir_client_new ("https://fhir.example.org/r4", SV_BEARER_SOURCE (bearer), NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (sv_fhir_client_get_base_url (client), ==, "https://fhir.example.org/r4/");
   g_assert_true (sv_fhir_client_is_same_origin (client, "https://fhir.example.org:443/other/Medication/1"));
@@ -503,10 +503,10 @@ test_base_urls (void)
   g_assert_false (sv_fhir_client_is_same_origin (client, "https://evil.example.org/r4/Medication/1"));
   g_clear_object (&client);
 
-  client = sv_fhir_client_new ("http://[::1]:8080/fhir/", SV_BEARER_SOURCE (bearer), &error);
+  client = sv_fhir_client_new ("http://[::1]:8080/fhir/", SV_BEARER_SOURCE (bearer), NULL, &error);
   g_assert_no_error (error);
   g_clear_object (&client);
-  client = sv_fhir_client_new ("http://localhost:8080/fhir/", SV_BEARER_SOURCE (bearer), &error);
+  client = sv_fhir_client_new ("http://localhost:8080/fhir/", SV_BEARER_SOURCE (bearer), NULL, &error);
   g_assert_no_error (error);
 }
 

@@ -60,7 +60,7 @@ fixture_set_up (Fixture       *fixture,
   fixture->foreign = sv_test_fhir_server_new ();
   fixture->bearer = sv_static_bearer_new (tokens);
   fixture->client = sv_fhir_client_new (sv_test_fhir_server_get_base_url (fixture->server),
-                                        SV_BEARER_SOURCE (fixture->bearer), &error);
+                                        SV_BEARER_SOURCE (fixture->bearer), NULL, &error);
   g_assert_no_error (error);
   sv_fhir_client_set_max_retry_delay (fixture->client, 1);
   fixture->record = sv_patient_record_new ();

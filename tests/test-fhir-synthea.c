@@ -140,7 +140,7 @@ test_synthea_counts (void)
       g_assert_no_error (error);
     }
 
-  client = sv_fhir_client_new (sv_test_fhir_server_get_base_url (server), SV_BEARER_SOURCE (bearer), &error);
+  client = sv_fhir_client_new (sv_test_fhir_server_get_base_url (server), SV_BEARER_SOURCE (bearer), NULL, &error);
   g_assert_no_error (error);
 
   g_file_get_contents (patient_path, &contents, NULL, &error);

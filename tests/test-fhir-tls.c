@@ -45,7 +45,7 @@ test_tls_verified (void)
   sv_test_fhir_server_add_json (server, "{\"resourceType\":\"Patient\",\"id\":\"p1\"}");
   g_assert_true (g_str_has_prefix (sv_test_fhir_server_get_base_url (server), "https://127.0.0.1:"));
 
-  client = sv_fhir_client_new (sv_test_fhir_server_get_base_url (server), SV_BEARER_SOURCE (bearer), &error);
+  client = sv_fhir_client_new (sv_test_fhir_server_get_base_url (server), SV_BEARER_SOURCE (bearer), NULL, &error);
   g_assert_no_error (error);
 
   /* A certificate nobody vouches for is refused before any request is

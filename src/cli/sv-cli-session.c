@@ -579,7 +579,8 @@ sv_cli_summary (int    argc,
     }
 
   bearer = sv_session_bearer_new (ctx->session);
-  client = sv_fhir_client_new (sv_server_profile_get_fhir_base_url (ctx->profile), SV_BEARER_SOURCE (bearer), &error);
+  client = sv_fhir_client_new (sv_server_profile_get_fhir_base_url (ctx->profile), SV_BEARER_SOURCE (bearer),
+                               ctx->http, &error);
   if (client == NULL)
     return sv_cli_fail (error);
 

@@ -220,6 +220,8 @@ sv_fhir_client_init (SvFhirClient *self)
  * sv_fhir_client_new:
  * @base_url: the FHIR base, e.g. `https://…/r4/`
  * @bearer: where the access token comes from
+ * @http: (nullable): the application's HTTP session, so that the session
+ *   timeline sees the FHIR requests too; %NULL makes a private one
  * @error: return location for a #GError
  *
  * Plain `http` is accepted only for loopback hosts (the sandbox, tests);
@@ -230,6 +232,7 @@ sv_fhir_client_init (SvFhirClient *self)
 SvFhirClient *
 sv_fhir_client_new (const char      *base_url,
                     SvBearerSource  *bearer,
+                    SoupSession     *http,
                     GError         **error)
 {
   g_autoptr(SvFhirClient) self = NULL;
@@ -238,6 +241,7 @@ sv_fhir_client_new (const char      *base_url,
 
   g_return_val_if_fail (base_url != NULL, NULL);
   g_return_val_if_fail (SV_IS_BEARER_SOURCE (bearer), NULL);
+  g_return_val_if_fail (http == NULL || SOUP_IS_SESSION (http), NULL);
 
   uri = g_uri_parse (base_url, G_URI_FLAGS_ENCODED, NULL);
   scheme = uri != NULL ? g_uri_get_scheme (uri) : NULL;
@@ -262,9 +266,12 @@ sv_fhir_client_new (const char      *base_url,
                                                     : g_strconcat (base_url, "/", NULL);
   self->base_uri = g_uri_parse (self->base_url, G_URI_FLAGS_ENCODED, NULL);
   self->bearer = g_object_ref (bearer);
-  self->session = soup_session_new_with_options ("user-agent", "smart-viewer/" PACKAGE_VERSION,
-                                                 "timeout", 60,
-                                                 NULL);
+  if (http != NULL)
+    self->session = g_object_ref (http);
+  else
+    self->session = soup_session_new_with_options ("user-agent", "smart-viewer/" PACKAGE_VERSION,
+                                                   "timeout", 60,
+                                                   NULL);
 
   return g_steal_pointer (&self);
 }

@@ -4,6 +4,8 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include <libsoup/soup.h>
+
 #include "sv-bearer-source.h"
 
 G_BEGIN_DECLS
@@ -41,6 +43,7 @@ G_DECLARE_FINAL_TYPE (SvFhirClient, sv_fhir_client, SV, FHIR_CLIENT, GObject)
 
 SvFhirClient       *sv_fhir_client_new                 (const char           *base_url,
                                                         SvBearerSource       *bearer,
+                                                        SoupSession          *http,
                                                         GError              **error);
 const char         *sv_fhir_client_get_base_url        (SvFhirClient         *self);
 SvBearerSource     *sv_fhir_client_get_bearer_source   (SvFhirClient         *self);

@@ -1296,6 +1296,20 @@ sv_session_get_profile (SvSession *self)
 }
 
 /**
+ * sv_session_get_http:
+ * @self: a session
+ *
+ * Returns: (transfer none): the HTTP session its requests go through, for
+ *   the FHIR client to share (one connection pool, one timeline)
+ */
+SoupSession *
+sv_session_get_http (SvSession *self)
+{
+  g_return_val_if_fail (SV_IS_SESSION (self), NULL);
+  return self->http;
+}
+
+/**
  * sv_session_is_signed_in:
  * @self: a session
  *

@@ -89,6 +89,7 @@ gboolean                sv_session_is_same_origin            (SvSession         
                                                               const char          *url);
 
 SvServerProfile        *sv_session_get_profile               (SvSession           *self);
+SoupSession            *sv_session_get_http                  (SvSession           *self);
 gboolean                sv_session_is_signed_in              (SvSession           *self);
 const char             *sv_session_get_fhir_user             (SvSession           *self);
 const char             *sv_session_get_patient               (SvSession           *self);

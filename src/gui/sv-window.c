@@ -245,7 +245,8 @@ sv_window_set_session (SvWindow  *self,
       g_autoptr(GError) error = NULL;
 
       self->fhir_client = sv_fhir_client_new (sv_server_profile_get_fhir_base_url (sv_session_get_profile (session)),
-                                              SV_BEARER_SOURCE (bearer), &error);
+                                              SV_BEARER_SOURCE (bearer),
+                                              sv_session_get_http (session), &error);
       if (self->fhir_client == NULL)
         g_warning ("No FHIR client for the session: %s", error->message);
     }
