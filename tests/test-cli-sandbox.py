@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -37,6 +38,19 @@ def check(condition, message):
 
 
 CLI_ENV = dict(os.environ)
+
+
+def check_timeline(command, err, kinds):
+    """`--verbose` printed the timeline on stderr with these kinds, in this
+    order, and nothing shaped like a token."""
+    lines = [line for line in err.splitlines() if line.startswith("#")]
+    position = 0
+    for kind in kinds:
+        found = [i for i, line in enumerate(lines) if kind in line and i >= position]
+        check(bool(found), f"`{command} --verbose`: a {kind} entry in order")
+        position = found[0] if found else position
+    check(not JWT.search(err), f"`{command} --verbose`: no JWT in the timeline")
+    check("eyJ" not in err, f"`{command} --verbose`: nothing that starts like a JWT")
 
 
 def run_cli(cli, *args):
@@ -78,7 +92,7 @@ def main():
             captured += [out, err]
             check(code == 0, f"`profiles add` ({err.strip()})")
 
-            login = subprocess.Popen([cli, "login", "--profile", PROFILE, "--no-browser"],
+            login = subprocess.Popen([cli, "login", "--profile", PROFILE, "--no-browser", "--verbose"],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                      env=CLI_ENV)
             url = None
@@ -90,13 +104,20 @@ def main():
                     break
             check(url is not None and "code_challenge_method=S256" in url and "state=" in url,
                   "`login` printed an authorization URL with PKCE S256 and state")
-            pages, _ = play_browser(url)
+            pages, redirect = play_browser(url)
             check(True, "the CLI's listener answered the browser")
             check(pages == ["login", "picker", "consent", "redirect"],
                   f"the browser went through {' → '.join(pages)}")
             out, err = login.communicate(timeout=60)
             captured += [out, err]
             check(login.returncode == 0, f"`login` succeeded ({err.strip()})")
+            # --verbose: the session timeline on stderr, client and server side.
+            check_timeline("login", err, ["discovery", "authorization-request", "redirect", "token-request",
+                                          "server-event token-issued", "token-response"])
+            auth_code = urllib.parse.parse_qs(urllib.parse.urlsplit(redirect).query)["code"][0]
+            check(len(auth_code) > 8 and auth_code not in err and auth_code not in out,
+                  "the authorization code is not in the output")
+            check("[redacted code]" in err or "code=" not in err, "the redirect's code is shown redacted")
 
             code, out, err = run_cli(cli, "status", "--profile", PROFILE)
             captured += [out, err]
@@ -109,6 +130,17 @@ def main():
             code, out, err = run_cli(cli, "get", "--profile", PROFILE, f"Patient/{patient}")
             captured += [out, err]
             check(code == 0 and json.loads(out).get("id") == patient, f"`get Patient/{patient}`")
+
+            code, out, err = run_cli(cli, "summary", "--profile", PROFILE, "--verbose")
+            captured += [out, err]
+            check(code == 0 and "Session timeline" not in out, "`summary --verbose` prints the summary on stdout")
+            check_timeline("summary", err, ["discovery", "token-response", "fhir-request GET Patient/",
+                                            "fhir-request GET Condition?", "server-event validator-invocation: allow",
+                                            "server-event fhir-request: GET"])
+            linked = re.findall(r"^#\d+ \S+ server-event validator-invocation.*\(for #(\d+)\)$", err, re.M)
+            requests = set(re.findall(r"^#(\d+) \S+ fhir-request GET (?:Patient|Condition|Medication)", err, re.M))
+            check(linked and set(linked) <= requests,
+                  "each validator invocation is linked to the client request that caused it")
 
             # Tokens live 3 s: after expiry the CLI refreshes and keeps working.
             time.sleep(4)

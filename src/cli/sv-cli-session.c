@@ -29,11 +29,21 @@ typedef struct
   SvTokenStore *store;
   SvDiscovery *discovery;
   SvSession *session;
+  /* --verbose only */
+  SvTimeline *timeline;
+  SvSandboxEvents *events;
 } CliContext;
 
 static void
 cli_context_free (CliContext *ctx)
 {
+  /* At the end of the command, whichever way it ends: a failed command's
+   * steps are the ones most worth seeing. */
+  if (ctx->timeline != NULL)
+    sv_cli_timeline_print (ctx->timeline, ctx->events,
+                           ctx->profile != NULL ? sv_server_profile_get_fhir_base_url (ctx->profile) : NULL);
+  g_clear_object (&ctx->events);
+  g_clear_object (&ctx->timeline);
   g_clear_object (&ctx->session);
   g_clear_object (&ctx->discovery);
   g_clear_object (&ctx->store);
@@ -54,8 +64,11 @@ on_storage_unavailable (SvTokenStore *store,
               _("No keyring is available, so a sign-in lasts only as long as this command and later commands will not find it. Install and unlock a keyring (such as GNOME Keyring)."));
 }
 
+/* With @verbose, the session timeline watches every request from the
+ * discovery on, and is printed on stderr when the context is freed. */
 static CliContext *
 cli_context_new (const char  *profile_name,
+                 gboolean     verbose,
                  GError     **error)
 {
   g_autoptr(CliContext) ctx = g_new0 (CliContext, 1);
@@ -72,13 +85,24 @@ cli_context_new (const char  *profile_name,
     return NULL;
 
   ctx->http = sv_http_session_new ();
+  if (verbose)
+    {
+      ctx->timeline = sv_timeline_new ();
+      sv_timeline_set_endpoints (ctx->timeline, sv_server_profile_get_fhir_base_url (ctx->profile), NULL, NULL);
+      sv_timeline_watch_soup_session (ctx->timeline, ctx->http);
+      ctx->events = sv_cli_timeline_join_sandbox (ctx->timeline, sv_server_profile_get_fhir_base_url (ctx->profile));
+    }
   ctx->store = sv_token_store_new ();
   g_signal_connect (ctx->store, "storage-unavailable", G_CALLBACK (on_storage_unavailable), NULL);
 
   sv_discovery_fetch_async (ctx->profile, ctx->http, NULL, sv_cli_store_result, &result);
   ctx->discovery = sv_discovery_fetch_finish (sv_cli_wait (&result), error);
   if (ctx->discovery == NULL)
-    return NULL;
+    return NULL;   /* the timeline is printed all the same */
+  if (ctx->timeline != NULL)
+    sv_timeline_set_endpoints (ctx->timeline, sv_server_profile_get_fhir_base_url (ctx->profile),
+                               sv_discovery_get_token_endpoint (ctx->discovery),
+                               sv_discovery_get_revocation_endpoint (ctx->discovery));
 
   /* A confidential client's secret lives in the keyring only. */
   sv_token_store_lookup_client_secret_async (ctx->store, sv_server_profile_get_name (ctx->profile),
@@ -110,6 +134,8 @@ cli_context_restore (CliContext  *ctx,
   sv_session_restore_async (ctx->session, NULL, sv_cli_store_result, &result);
   if (!sv_session_restore_finish (ctx->session, sv_cli_wait (&result), error))
     return FALSE;
+  if (ctx->timeline != NULL)
+    sv_cli_timeline_add_restored (ctx->timeline);
 
   sv_session_get_access_token_async (ctx->session, NULL, sv_cli_store_result, &token_result);
   token = sv_session_get_access_token_finish (ctx->session, sv_cli_wait (&token_result), error);
@@ -155,6 +181,16 @@ print_session (CliContext *ctx)
   g_print ("  %-16s %s\n", _("Token expires:"), expiry_text ? expiry_text : "?");
 }
 
+/* The tokens step of the timeline. The token response's values are the
+ * session's alone: asking it for the access token could refresh it, and
+ * the text shows the step, not the claims (`claims` does). */
+static void
+add_tokens (CliContext *ctx)
+{
+  sv_timeline_add_tokens (ctx->timeline, NULL, NULL);
+  sv_timeline_reveal_verifier_after_exchange (ctx->timeline);
+}
+
 static gboolean
 on_redirect_timeout (gpointer user_data)
 {
@@ -190,6 +226,7 @@ sv_cli_login (int    argc,
   gboolean no_browser = FALSE;
   int port = 0;
   int timeout = 600;
+  gboolean verbose = FALSE;
   int exit_code;
   guint timeout_id;
   const GOptionEntry entries[] = {
@@ -197,6 +234,7 @@ sv_cli_login (int    argc,
     { "no-browser", 0, 0, G_OPTION_ARG_NONE, &no_browser, N_("Only print the sign-in address, do not open a browser"), NULL },
     { "redirect-port", 0, 0, G_OPTION_ARG_INT, &port, N_("Port of the loopback redirect (default: any free port)"), N_("PORT") },
     { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout, N_("Seconds to wait for the browser (default: 600)"), N_("SECONDS") },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Print the session timeline on stderr (tokens, codes and secrets redacted)"), NULL },
     { NULL }
   };
 
@@ -207,11 +245,11 @@ sv_cli_login (int    argc,
 
   if (argc != 1 || port < 0 || port > 65535 || timeout <= 0)
     {
-      g_printerr ("%s\n", _("smart-viewer-cli: usage: login [--profile NAME] [--no-browser] [--redirect-port N]"));
+      g_printerr ("%s\n", _("smart-viewer-cli: usage: login [--profile NAME] [--no-browser] [--redirect-port N] [--verbose]"));
       return SV_CLI_EXIT_USAGE;
     }
 
-  ctx = cli_context_new (profile_name, &error);
+  ctx = cli_context_new (profile_name, verbose, &error);
   if (ctx == NULL)
     return sv_cli_fail (error);
 
@@ -225,6 +263,8 @@ sv_cli_login (int    argc,
     return sv_cli_fail (error);
 
   url = sv_authorization_request_dup_url (request);
+  if (ctx->timeline != NULL)
+    sv_timeline_add_authorization_request (ctx->timeline, request);
   g_print (_("Open this URL to sign in: %s\n"), url);
 
   if (!no_browser)
@@ -253,10 +293,14 @@ sv_cli_login (int    argc,
       return sv_cli_fail (error);
     }
 
+  if (ctx->timeline != NULL)
+    sv_timeline_add_redirect (ctx->timeline, redirect);
   sv_session_sign_in_async (ctx->session, request, redirect, NULL, sv_cli_store_result, &sign_in_result);
   explicit_bzero (redirect, strlen (redirect));
   if (!sv_session_sign_in_finish (ctx->session, sv_cli_wait (&sign_in_result), &error))
     return sv_cli_fail (error);
+  if (ctx->timeline != NULL)
+    add_tokens (ctx);
 
   sv_profile_store_set_last_used (ctx->profiles, sv_server_profile_get_name (ctx->profile));
   if (!sv_profile_store_save (ctx->profiles, &error))
@@ -314,7 +358,7 @@ sv_cli_status (int    argc,
   if (!ok)
     return exit_code;
 
-  ctx = cli_context_new (profile_name, &error);
+  ctx = cli_context_new (profile_name, FALSE, &error);
   if (ctx == NULL || !cli_context_restore (ctx, NULL, &error))
     return sv_cli_fail (error);
 
@@ -360,7 +404,7 @@ sv_cli_claims (int    argc,
   if (!ok)
     return exit_code;
 
-  ctx = cli_context_new (profile_name, &error);
+  ctx = cli_context_new (profile_name, FALSE, &error);
   if (ctx == NULL || !cli_context_restore (ctx, NULL, &error))
     return sv_cli_fail (error);
 
@@ -402,7 +446,7 @@ sv_cli_logout (int    argc,
   if (!ok)
     return exit_code;
 
-  ctx = cli_context_new (profile_name, &error);
+  ctx = cli_context_new (profile_name, FALSE, &error);
   if (ctx == NULL)
     return sv_cli_fail (error);
 
@@ -490,7 +534,7 @@ sv_cli_get (int    argc,
       return SV_CLI_EXIT_USAGE;
     }
 
-  ctx = cli_context_new (profile_name, &error);
+  ctx = cli_context_new (profile_name, FALSE, &error);
   if (ctx == NULL || !cli_context_restore (ctx, NULL, &error))
     return sv_cli_fail (error);
 
@@ -543,11 +587,13 @@ sv_cli_summary (int    argc,
   g_autofree char *output = NULL;
   const char *patient;
   gboolean json;
+  gboolean verbose = FALSE;
   int exit_code = 0;
   const GOptionEntry entries[] = {
     { "profile", 0, 0, G_OPTION_ARG_STRING, &profile_name, N_("Server profile (default: the only or last used one)"), N_("NAME") },
     { "patient", 0, 0, G_OPTION_ARG_STRING, &patient_id, N_("Patient id (default: the patient chosen at sign-in)"), N_("ID") },
     { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("Output format: text (default) or json"), N_("FORMAT") },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Print the session timeline on stderr (tokens, codes and secrets redacted)"), NULL },
     { NULL }
   };
 
@@ -567,7 +613,7 @@ sv_cli_summary (int    argc,
     }
   json = g_strcmp0 (format, "json") == 0;
 
-  ctx = cli_context_new (profile_name, &error);
+  ctx = cli_context_new (profile_name, verbose, &error);
   if (ctx == NULL || !cli_context_restore (ctx, NULL, &error))
     return sv_cli_fail (error);
 

@@ -3,6 +3,9 @@
 
 #include <gio/gio.h>
 
+#include "sv-sandbox-events.h"
+#include "sv-timeline.h"
+
 G_BEGIN_DECLS
 
 /* Exit codes: 1 for a failure the user can act on, 2 for a usage error. */
@@ -33,5 +36,13 @@ gboolean      sv_cli_parse             (GOptionContext *context,
                                         int           *argc,
                                         char        ***argv,
                                         int           *exit_code);
+
+/* sv-cli-timeline.c: --verbose */
+SvSandboxEvents *sv_cli_timeline_join_sandbox (SvTimeline      *timeline,
+                                               const char      *fhir_base);
+void          sv_cli_timeline_add_restored (SvTimeline      *timeline);
+void          sv_cli_timeline_print    (SvTimeline      *timeline,
+                                        SvSandboxEvents *events,
+                                        const char      *fhir_base);
 
 G_END_DECLS
