@@ -2,7 +2,7 @@
 /* sb-events.h — the /_sandbox/events JSON-lines stream.
  *
  * Kinds: authorize, login, consent, token-issued (claims only), token-error,
- * refresh, revoke, validator-invocation, fhir-request.  Never put a token,
+ * refresh, revoke, expire, validator-invocation, fhir-request.  Never put a token,
  * signature, code, verifier or secret into the fields. */
 #pragma once
 
