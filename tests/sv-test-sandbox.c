@@ -114,6 +114,14 @@ sv_test_http_request (SoupSession  *session,
   return soup_message_get_status (msg);
 }
 
+static void
+on_communicated (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
 /**
  * sv_test_sandbox_browse:
  * @authorization_url: the app's authorization request
@@ -133,12 +141,20 @@ sv_test_sandbox_browse (const char  *authorization_url,
                        "from sandbox_browser import play_browser; "
                        "print(play_browser(sys.argv[1], follow_redirect=False)[1])";
   g_autoptr(GSubprocess) python = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
   g_autofree char *out = NULL;
 
   python = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, error,
                              "python3", "-c", script, authorization_url,
                              g_test_get_dir (G_TEST_DIST), NULL);
-  if (python == NULL || !g_subprocess_communicate_utf8 (python, NULL, NULL, &out, NULL, error))
+  if (python == NULL)
+    return NULL;
+  /* The main loop keeps running: the sandbox may be our child, and its
+   * output is read there. */
+  g_subprocess_communicate_utf8_async (python, NULL, NULL, on_communicated, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  if (!g_subprocess_communicate_utf8_finish (python, result, &out, NULL, error))
     return NULL;
   if (!g_subprocess_get_if_exited (python) || g_subprocess_get_exit_status (python) != 0 || out == NULL)
     {
