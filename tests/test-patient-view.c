@@ -35,51 +35,6 @@ static SvApplication *the_app;
 #define USER_SCOPES "openid fhirUser offline_access user/Patient.read user/Condition.read " \
                     "user/MedicationStatement.read user/MedicationRequest.read user/Medication.read"
 
-static const char drive_page_js[] =
-  "const q = s => document.querySelector(s);"
-  "if (q('input[name=username]')) {"
-  "  q('input[name=username]').value = username;"
-  "  q('input[name=password]').value = password;"
-  "  q('button[name=decision][value=login]').click();"
-  "  return 'login';"
-  "}"
-  "if (q('input[name=patient]')) {"
-  "  q('input[name=patient]').checked = true;"
-  "  q('button[name=decision][value=continue]').click();"
-  "  return 'picker';"
-  "}"
-  "if (q('button[name=decision][value=allow]')) {"
-  "  q('button[name=decision][value=allow]').click();"
-  "  return 'consent';"
-  "}"
-  "return 'other: ' + document.title;";
-
-static void
-on_page_driven (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(JSCValue) value = webkit_web_view_call_async_javascript_function_finish (WEBKIT_WEB_VIEW (source),
-                                                                                      result, NULL);
-}
-
-static void
-on_load_changed (WebKitWebView   *view,
-                 WebKitLoadEvent  event,
-                 gpointer         user_data)
-{
-  GVariantDict arguments;
-
-  if (event != WEBKIT_LOAD_FINISHED)
-    return;
-
-  g_variant_dict_init (&arguments, NULL);
-  g_variant_dict_insert (&arguments, "username", "s", "clinician");
-  g_variant_dict_insert (&arguments, "password", "s", "demo");
-  webkit_web_view_call_async_javascript_function (view, drive_page_js, -1, g_variant_dict_end (&arguments),
-                                                  NULL, NULL, NULL, on_page_driven, NULL);
-}
-
 static gboolean
 sign_in_window_shown (gpointer user_data)
 {
@@ -692,8 +647,7 @@ test_patient_view (void)
 
   g_assert_true (sv_test_wait_until (sign_in_window_shown, NULL, 90000));
   sign_in = SV_SIGN_IN_WINDOW (sv_test_find_toplevel (SV_TYPE_SIGN_IN_WINDOW));
-  g_signal_connect (sv_sign_in_window_get_web_view (sign_in), "load-changed",
-                    G_CALLBACK (on_load_changed), NULL);
+  sv_test_drive_sandbox_login (sv_sign_in_window_get_web_view (sign_in), "clinician", "demo");
   g_assert_true (sv_test_wait_until (window_signed_in, window, 60000));
 
   /* user/ scopes give no patient context: the picker comes first. */
