@@ -7,6 +7,35 @@
 
 /* Helpers for the GTK-free tests that run the real smart-sandbox. */
 
+static gboolean
+on_wait_timeout (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * sv_test_wait_until:
+ *
+ * Runs the main loop until check() holds; fails the test after @seconds
+ * (a bound, not a timing assertion).
+ */
+void
+sv_test_wait_until (gboolean  (*check) (gpointer data),
+                    gpointer    data,
+                    guint       seconds,
+                    const char *what)
+{
+  gboolean timed_out = FALSE;
+  guint timeout = g_timeout_add_seconds (seconds, on_wait_timeout, &timed_out);
+
+  while (!check (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("gave up waiting for %s", what);
+  g_source_remove (timeout);
+}
+
 typedef struct
 {
   gboolean  done;
@@ -83,4 +112,38 @@ sv_test_http_request (SoupSession  *session,
   if (body_out != NULL)
     *body_out = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
   return soup_message_get_status (msg);
+}
+
+/**
+ * sv_test_sandbox_browse:
+ * @authorization_url: the app's authorization request
+ * @error: return location for an error
+ *
+ * Plays the person at the sandbox's sign-in pages with
+ * tests/sandbox_browser.py (clinician / demo, the first patient, consent
+ * to everything) and stops at the app's redirect without opening it.
+ *
+ * Returns: (transfer full) (nullable): the redirect address, with the code
+ */
+char *
+sv_test_sandbox_browse (const char  *authorization_url,
+                        GError     **error)
+{
+  const char *script = "import sys; sys.path.insert(0, sys.argv[2]); "
+                       "from sandbox_browser import play_browser; "
+                       "print(play_browser(sys.argv[1], follow_redirect=False)[1])";
+  g_autoptr(GSubprocess) python = NULL;
+  g_autofree char *out = NULL;
+
+  python = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, error,
+                             "python3", "-c", script, authorization_url,
+                             g_test_get_dir (G_TEST_DIST), NULL);
+  if (python == NULL || !g_subprocess_communicate_utf8 (python, NULL, NULL, &out, NULL, error))
+    return NULL;
+  if (!g_subprocess_get_if_exited (python) || g_subprocess_get_exit_status (python) != 0 || out == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "the scripted browser failed");
+      return NULL;
+    }
+  return g_strdup (g_strstrip (out));
 }

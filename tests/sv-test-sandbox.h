@@ -15,5 +15,11 @@ guint    sv_test_http_request  (SoupSession  *session,
                                 const char   *bearer,
                                 const char   *form,
                                 char        **body_out);
+void     sv_test_wait_until     (gboolean    (*check) (gpointer data),
+                                gpointer      data,
+                                guint         seconds,
+                                const char   *what);
+char    *sv_test_sandbox_browse (const char  *authorization_url,
+                                 GError     **error);
 
 G_END_DECLS

@@ -55,21 +55,13 @@ on_wait_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Runs the main loop until check() holds; fails the test after
- * WAIT_SECONDS (a bound, not a timing assertion). */
+/* Runs the main loop until check() holds, for at most WAIT_SECONDS. */
 static void
 wait_until (gboolean (*check) (gpointer data),
             gpointer  data,
             const char *what)
 {
-  gboolean timed_out = FALSE;
-  guint timeout = g_timeout_add_seconds (WAIT_SECONDS, on_wait_timeout, &timed_out);
-
-  while (!check (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (timed_out)
-    g_error ("gave up waiting for %s", what);
-  g_source_remove (timeout);
+  sv_test_wait_until (check, data, WAIT_SECONDS, what);
 }
 
 static void

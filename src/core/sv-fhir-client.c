@@ -585,6 +585,13 @@ fetch_parsed_cb (GObject      *object,
      * differently (without an optional parameter, say). */
     g_task_return_new_error (task, SV_ERROR, SV_ERROR_PROTOCOL,
                              _("The FHIR server did not accept the request (%u): %s"), status, outcome);
+  else if (status == SOUP_STATUS_INTERNAL_SERVER_ERROR &&
+           outcome != NULL && strstr (outcome, "Timeout during custom Idp execution") != NULL)
+    /* HealthLake's answer when the token validator Lambda takes more than
+     * 1 s (HEALTHLAKE.md): not the data's fault, and worth saying so. */
+    g_task_return_new_error (task, SV_ERROR, SV_ERROR_NETWORK,
+                             _("The FHIR server’s token validator did not answer in time (HealthLake waits 1 second for it), so the request failed (%u: %s). Try again; if it keeps happening, the validator needs attention."),
+                             status, outcome);
   else
     g_task_return_new_error (task, SV_ERROR, SV_ERROR_NETWORK,
                              _("The FHIR server reported an error (%u): %s"), status, outcome);

@@ -70,23 +70,27 @@ static guint signals[N_SIGNALS];
 static void sv_sandbox_events_connect (SvSandboxEvents *self);
 
 /**
- * sv_sandbox_events_url_for_base:
+ * sv_sandbox_hook_url_for_base:
  * @fhir_base: a sandbox's FHIR base URL
- * @error: return location for an error
+ * @path: the path of one of the sandbox's hooks, e.g. `/_sandbox/faults`
  *
- * The events URL of the sandbox that serves @fhir_base:
- * `{scheme}://{host}:{port}/_sandbox/events`. Only http(s) on a loopback
- * address (127.0.0.0/8, ::1, localhost) is accepted.
+ * The URL of a hook of the sandbox that serves @fhir_base:
+ * `{scheme}://{host}:{port}{path}`. The sandbox's hooks answer loopback
+ * peers only, and only http(s) on a loopback address (127.0.0.0/8, ::1,
+ * localhost) is accepted here, so no hook request can leave this computer.
  *
- * Returns: (transfer full) (nullable): the URL, or %NULL with @error set
+ * Returns: (transfer full) (nullable): the URL, or %NULL when @fhir_base
+ *   is not such an address
  */
 char *
-sv_sandbox_events_url_for_base (const char  *fhir_base,
-                                GError     **error)
+sv_sandbox_hook_url_for_base (const char *fhir_base,
+                              const char *path)
 {
   g_autoptr(GUri) uri = NULL;
   g_autoptr(GInetAddress) address = NULL;
   const char *scheme, *host;
+
+  g_return_val_if_fail (path != NULL && path[0] == '/', NULL);
 
   uri = fhir_base != NULL ? g_uri_parse (fhir_base, G_URI_FLAGS_NONE, NULL) : NULL;
   scheme = uri != NULL ? g_uri_get_scheme (uri) : NULL;
@@ -98,14 +102,33 @@ sv_sandbox_events_url_for_base (const char  *fhir_base,
       (g_strcmp0 (scheme, "http") != 0 && g_strcmp0 (scheme, "https") != 0) ||
       !(g_ascii_strcasecmp (host, "localhost") == 0 ||
         (address != NULL && g_inet_address_get_is_loopback (address))))
-    {
-      g_set_error (error, SV_ERROR, SV_ERROR_INVALID_INPUT,
-                   _("Server-side events are only read from a sandbox on this computer (127.0.0.1, ::1 or localhost)."));
-      return NULL;
-    }
+    return NULL;
 
   return g_uri_join (G_URI_FLAGS_NONE, scheme, NULL, host, g_uri_get_port (uri),
-                     "/_sandbox/events", NULL, NULL);
+                     path, NULL, NULL);
+}
+
+/**
+ * sv_sandbox_events_url_for_base:
+ * @fhir_base: a sandbox's FHIR base URL
+ * @error: return location for an error
+ *
+ * The events URL of the sandbox that serves @fhir_base:
+ * `{scheme}://{host}:{port}/_sandbox/events` (see
+ * sv_sandbox_hook_url_for_base()).
+ *
+ * Returns: (transfer full) (nullable): the URL, or %NULL with @error set
+ */
+char *
+sv_sandbox_events_url_for_base (const char  *fhir_base,
+                                GError     **error)
+{
+  char *url = sv_sandbox_hook_url_for_base (fhir_base, "/_sandbox/events");
+
+  if (url == NULL)
+    g_set_error (error, SV_ERROR, SV_ERROR_INVALID_INPUT,
+                 _("Server-side events are only read from a sandbox on this computer (127.0.0.1, ::1 or localhost)."));
+  return url;
 }
 
 static void

@@ -19,5 +19,7 @@ gboolean         sv_sandbox_events_get_connected (SvSandboxEvents  *self);
 const char      *sv_sandbox_events_get_fhir_base (SvSandboxEvents  *self);
 char            *sv_sandbox_events_url_for_base  (const char       *fhir_base,
                                                   GError          **error);
+char            *sv_sandbox_hook_url_for_base    (const char       *fhir_base,
+                                                  const char       *path);
 
 G_END_DECLS

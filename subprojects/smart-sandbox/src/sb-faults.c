@@ -23,6 +23,10 @@ struct _SbFaults
   char    *error_500_type;
   gboolean foreign_next_link;
   gboolean truncated_json;        /* one-shot */
+  GHashTable *expired;            /* jti → exp (s) of tokens expired early */
+  SbFaultsAction expire_action;
+  SbFaultsAction revoke_action;
+  gpointer action_data;
 };
 
 SbFaults *
@@ -31,6 +35,7 @@ sb_faults_new (void)
   SbFaults *f = g_new0 (SbFaults, 1);
 
   f->retry_after = 1;
+  f->expired = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   return f;
 }
 
@@ -48,6 +53,8 @@ clear (SbFaults *f)
   f->search_counter = 0;
   f->foreign_next_link = FALSE;
   f->truncated_json = FALSE;
+  if (f->expired != NULL)
+    g_hash_table_remove_all (f->expired);
 }
 
 void
@@ -56,6 +63,7 @@ sb_faults_free (SbFaults *faults)
   if (faults == NULL)
     return;
   clear (faults);
+  g_hash_table_unref (faults->expired);
   g_free (faults);
 }
 
@@ -131,6 +139,48 @@ sb_faults_truncate_json (SbFaults *faults)
   return TRUE;
 }
 
+void
+sb_faults_set_idp_actions (SbFaults *faults, SbFaultsAction expire_access_tokens,
+                           SbFaultsAction revoke_sessions, gpointer data)
+{
+  faults->expire_action = expire_access_tokens;
+  faults->revoke_action = revoke_sessions;
+  faults->action_data = data;
+}
+
+static void
+drop_past_expired (SbFaults *faults)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  GHashTableIter iter;
+  gpointer exp;
+
+  /* Tokens past their own expiry are refused by the validator anyway. */
+  g_hash_table_iter_init (&iter, faults->expired);
+  while (g_hash_table_iter_next (&iter, NULL, &exp))
+    if ((gint64) GPOINTER_TO_SIZE (exp) < now)
+      g_hash_table_iter_remove (&iter);
+}
+
+void
+sb_faults_expire_access_token (SbFaults *faults, const char *jti, gint64 exp)
+{
+  if (faults != NULL && jti != NULL)
+    g_hash_table_replace (faults->expired, g_strdup (jti), GSIZE_TO_POINTER ((gsize) MAX (exp, 0)));
+}
+
+gboolean
+sb_faults_has_expired_access_tokens (SbFaults *faults)
+{
+  return faults != NULL && g_hash_table_size (faults->expired) > 0;
+}
+
+gboolean
+sb_faults_access_token_expired (SbFaults *faults, const char *jti)
+{
+  return faults != NULL && jti != NULL && g_hash_table_contains (faults->expired, jti);
+}
+
 static JsonObject *
 to_json (SbFaults *f)
 {
@@ -152,6 +202,7 @@ to_json (SbFaults *f)
     json_object_set_null_member (o, "error_500_type");
   json_object_set_boolean_member (o, "foreign_next_link", f->foreign_next_link);
   json_object_set_boolean_member (o, "truncated_json", f->truncated_json);
+  json_object_set_int_member (o, "expired_access_tokens", g_hash_table_size (f->expired));
   return o;
 }
 
@@ -194,9 +245,10 @@ get_opt_string (JsonNode *n, char **out)
   return TRUE;
 }
 
-/* Validates everything first so that a bad request changes nothing. */
+/* Validates everything first so that a bad request changes nothing.  The
+ * actions (*expire, *revoke) are for the caller to run afterwards. */
 static gboolean
-apply (SbFaults *f, JsonObject *o, char **bad_key)
+apply (SbFaults *f, JsonObject *o, gboolean *expire, gboolean *revoke, char **bad_key)
 {
   SbFaults tmp = *f;
   JsonObjectIter iter;
@@ -204,6 +256,7 @@ apply (SbFaults *f, JsonObject *o, char **bad_key)
   JsonNode *v;
   gboolean ok = TRUE;
 
+  *expire = *revoke = FALSE;
   tmp.token_error = g_strdup (f->token_error);
   tmp.error_500_type = g_strdup (f->error_500_type);
   json_object_iter_init (&iter, o);
@@ -232,6 +285,10 @@ apply (SbFaults *f, JsonObject *o, char **bad_key)
         ok = get_bool (v, &tmp.foreign_next_link);
       else if (strcmp (name, "truncated_json") == 0)
         ok = get_bool (v, &tmp.truncated_json);
+      else if (strcmp (name, "expire_access_tokens") == 0)
+        ok = get_bool (v, expire) && (!*expire || f->expire_action != NULL);
+      else if (strcmp (name, "revoke_sessions") == 0)
+        ok = get_bool (v, revoke) && (!*revoke || f->revoke_action != NULL);
       else
         ok = FALSE;
       if (!ok)
@@ -290,7 +347,9 @@ faults_handler (SoupServer        *server,
       g_autofree char *bad = NULL;
       gsize len;
       const char *data = g_bytes_get_data (bytes, &len);
-      JsonObject *err;
+      JsonObject *err, *reply;
+      gboolean expire, revoke;
+      guint n_expired = 0, n_revoked = 0;
 
       if (!json_parser_load_from_data (parser, data, len, NULL)
           || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
@@ -300,7 +359,7 @@ faults_handler (SoupServer        *server,
           reply_json (msg, SOUP_STATUS_BAD_REQUEST, err);
           return;
         }
-      if (!apply (faults, json_node_get_object (json_parser_get_root (parser)), &bad))
+      if (!apply (faults, json_node_get_object (json_parser_get_root (parser)), &expire, &revoke, &bad))
         {
           g_autofree char *m = g_strdup_printf ("unknown fault or bad value: %s", bad);
 
@@ -310,7 +369,20 @@ faults_handler (SoupServer        *server,
           return;
         }
       g_message ("fault switches changed");
-      reply_json (msg, SOUP_STATUS_OK, to_json (faults));
+      /* The actions happen now; the IdP puts them into the event stream. */
+      if (revoke)
+        n_revoked = faults->revoke_action (faults->action_data);
+      if (expire)
+        {
+          drop_past_expired (faults);
+          n_expired = faults->expire_action (faults->action_data);
+        }
+      reply = to_json (faults);
+      if (expire)
+        json_object_set_int_member (reply, "expired_now", n_expired);
+      if (revoke)
+        json_object_set_int_member (reply, "revoked_sessions", n_revoked);
+      reply_json (msg, SOUP_STATUS_OK, reply);
     }
   else
     soup_server_message_set_status (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
@@ -322,7 +394,9 @@ sb_faults_load_keyfile (SbFaults *faults, GKeyFile *kf, GError **error)
   g_auto(GStrv) keys = g_key_file_get_keys (kf, "faults", NULL, NULL);
   g_autoptr(JsonObject) o = json_object_new ();
   g_autofree char *bad = NULL;
+  gboolean expire, revoke;
 
+  /* No IdP is registered yet, so the action keys are refused here. */
   for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
     {
       g_autofree char *v = g_key_file_get_value (kf, "faults", keys[i], NULL);
@@ -337,7 +411,7 @@ sb_faults_load_keyfile (SbFaults *faults, GKeyFile *kf, GError **error)
       else
         json_object_set_string_member (o, keys[i], v);
     }
-  if (!apply (faults, o, &bad))
+  if (!apply (faults, o, &expire, &revoke, &bad))
     {
       g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
                    "[faults] %s: unknown fault or bad value", bad);

@@ -11,7 +11,11 @@
  *   retry_after: S                (default 1)
  *   error_500_type: "Observation" (500 for searches/reads of that type)
  *   foreign_next_link: true       (next links point at another origin)
- *   truncated_json: true          (one-shot: next FHIR body is cut short) */
+ *   truncated_json: true          (one-shot: next FHIR body is cut short)
+ *   expire_access_tokens: true    (action: every access token issued so far
+ *                                  is answered as expired from now on)
+ *   revoke_sessions: true         (action: the IdP revokes every live
+ *                                  refresh-token family) */
 #pragma once
 
 #include <glib.h>
@@ -41,5 +45,18 @@ gboolean sb_faults_throttle_search (SbFaults *faults, guint *retry_after);
 gboolean sb_faults_error_500_for_type (SbFaults *faults, const char *type);
 gboolean sb_faults_foreign_next_link (SbFaults *faults);
 gboolean sb_faults_truncate_json (SbFaults *faults);                 /* one-shot */
+
+/* The two actions need the sandbox's own IdP, which registers them (it is
+ * off with --external-issuer, and then the keys are refused).  Each returns
+ * how many access tokens / sessions it touched. */
+typedef guint (*SbFaultsAction) (gpointer data);
+void     sb_faults_set_idp_actions (SbFaults *faults, SbFaultsAction expire_access_tokens,
+                                    SbFaultsAction revoke_sessions, gpointer data);
+/* Called by the expire action for each live access token; exp is its own
+ * expiry (wall clock, s), after which the entry is dropped. */
+void     sb_faults_expire_access_token (SbFaults *faults, const char *jti, gint64 exp);
+/* FHIR side: whether any token was expired early, and whether this one was. */
+gboolean sb_faults_has_expired_access_tokens (SbFaults *faults);
+gboolean sb_faults_access_token_expired (SbFaults *faults, const char *jti);
 
 G_END_DECLS

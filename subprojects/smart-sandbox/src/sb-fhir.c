@@ -13,6 +13,7 @@
 #include "sb-faults.h"
 #include "sb-idp.h"
 #include "sb-inproc.h"
+#include "sb-keys.h"
 #include "sb-store.h"
 
 #define FHIR_JSON "application/fhir+json"
@@ -376,6 +377,7 @@ typedef struct
   char              *path;        /* for events */
   char              *decision;    /* for events */
   char              *granted_by;
+  char              *jti;         /* only while the expire switch holds tokens */
 } Request;
 
 static void
@@ -399,6 +401,7 @@ request_free (Request *req)
   g_free (req->path);
   g_free (req->decision);
   g_free (req->granted_by);
+  g_free (req->jti);
   g_free (req);
 }
 
@@ -955,6 +958,7 @@ authorized_step (Request *req, SbLambdaStatus status, JsonObject *response,
   SbAuthzDecision authz = { 0 };
   JsonObject *payload = NULL;
   JsonObject *ev = json_object_new ();
+  gboolean valid = FALSE, expired_by_switch = FALSE;
   guint code;
 
   if (request_id != NULL)
@@ -984,11 +988,23 @@ authorized_step (Request *req, SbLambdaStatus status, JsonObject *response,
             json_object_set_member (ev, "patient", json_node_copy (json_object_get_member (payload, "patient")));
         }
     }
+  if (status == SB_LAMBDA_OK)
+    valid = sb_authz_check_response (ctx, response, &reason);
+  /* The expire_access_tokens switch overrides a valid answer for the tokens
+   * it expired; the event says so, so the inspector can tell who decided. */
+  if (valid && sb_faults_access_token_expired (ctx->faults, req->jti))
+    {
+      valid = FALSE;
+      expired_by_switch = TRUE;
+      g_free (reason);
+      reason = g_strdup ("the access token has expired");
+      json_object_set_string_member (ev, "fault", "expire_access_tokens");
+      json_object_set_string_member (ev, "reason", reason);
+    }
   json_object_set_string_member (ev, "decision",
                                  status == SB_LAMBDA_TIMEOUT ? "timeout"
                                  : status == SB_LAMBDA_ERROR ? "error"
-                                 : sb_authz_check_response (ctx, response, &reason) ? "allow" : "deny");
-  g_clear_pointer (&reason, g_free);
+                                 : valid ? "allow" : "deny");
   sb_events_emit (ctx->events, "validator-invocation", ev);
 
   if (req->gone)
@@ -1006,9 +1022,9 @@ authorized_step (Request *req, SbLambdaStatus status, JsonObject *response,
       respond_outcome (fhir, req->msg, 500, "exception", "Error during custom Idp execution.");
       goto done;
     }
-  if (!sb_authz_check_response (ctx, response, &reason))
+  if (!valid)
     {
-      set_decision (req, "denied: token");
+      set_decision (req, expired_by_switch ? "denied: token expired (fault switch)" : "denied: token");
       unauthorized (fhir, req->msg, "invalid_token", reason);
       goto done;
     }
@@ -1443,6 +1459,16 @@ fhir_dispatch (SbFhir            *fhir,
           request_free (req);
           return TRUE;
         }
+    }
+
+  /* Only while the expire switch holds tokens: which token is this? The
+   * validator checks the signature again; this only reads the jti. */
+  if (sb_faults_has_expired_access_tokens (ctx->faults) && ctx->keys != NULL)
+    {
+      g_autoptr(JsonObject) claims = sb_keys_verify_jwt (ctx->keys, token, NULL);
+
+      if (claims != NULL)
+        req->jti = g_strdup (json_object_get_string_member_with_default (claims, "jti", NULL));
     }
 
   event = build_event (ctx, req->operation, token);

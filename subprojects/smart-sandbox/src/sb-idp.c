@@ -88,6 +88,63 @@ sb_idp_family_revoke (SbIdp *idp, SbFamily *family, const char *why)
   sb_idp_emit (idp, "revoke", fields);
 }
 
+/* The fault switch `expire_access_tokens`: every access token issued so far
+ * that has not expired yet is answered as expired by the FHIR API from now
+ * on.  Tokens issued afterwards (a refresh) are not affected. */
+static guint
+expire_access_tokens_now (gpointer data)
+{
+  SbIdp *idp = data;
+  gint64 now = now_s ();
+  GHashTableIter iter, it2;
+  gpointer value, jti, exp;
+  JsonObject *fields;
+  guint n = 0;
+
+  g_hash_table_iter_init (&iter, idp->families);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      g_hash_table_iter_init (&it2, ((SbFamily *) value)->jtis);
+      while (g_hash_table_iter_next (&it2, &jti, &exp))
+        if ((gint64) GPOINTER_TO_SIZE (exp) > now)
+          {
+            sb_faults_expire_access_token (idp->ctx->faults, jti, (gint64) GPOINTER_TO_SIZE (exp));
+            n++;
+          }
+    }
+  fields = json_object_new ();
+  json_object_set_string_member (fields, "what", "access_tokens");
+  json_object_set_string_member (fields, "reason", "fault switch expire_access_tokens");
+  json_object_set_int_member (fields, "access_tokens", n);
+  sb_idp_emit (idp, "expire", fields);
+  return n;
+}
+
+/* The fault switch `revoke_sessions`: what an IdP admin does with "sign out
+ * all sessions".  Each grant that still has a usable refresh token is
+ * revoked (one `revoke` event each). */
+static guint
+revoke_sessions_now (gpointer data)
+{
+  SbIdp *idp = data;
+  gint64 now = now_s ();
+  GHashTableIter iter;
+  gpointer value;
+  guint n = 0;
+
+  g_hash_table_iter_init (&iter, idp->families);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      SbFamily *family = value;
+
+      if (family->revoked || family->expires <= now)
+        continue;
+      sb_idp_family_revoke (idp, family, "fault switch revoke_sessions");
+      n++;
+    }
+  return n;
+}
+
 static gint64
 family_keep_until (SbFamily *family)
 {
@@ -1486,6 +1543,8 @@ sb_idp_register (SbIdp *idp, SoupServer *server)
   for (i = 0; i < G_N_ELEMENTS (paths) - 1; i++)
     if (paths[i] != NULL)
       soup_server_add_handler (server, paths[i], dispatch, idp, NULL);
+  if (idp->ctx->faults != NULL)
+    sb_faults_set_idp_actions (idp->ctx->faults, expire_access_tokens_now, revoke_sessions_now, idp);
 }
 
 const char *
@@ -1511,6 +1570,8 @@ sb_idp_free (SbIdp *idp)
 {
   if (idp == NULL)
     return;
+  if (idp->ctx->faults != NULL && idp->ctx->external_issuer == NULL)
+    sb_faults_set_idp_actions (idp->ctx->faults, NULL, NULL, NULL);
   g_hash_table_unref (idp->pending);
   g_hash_table_unref (idp->codes);
   g_hash_table_unref (idp->refresh);

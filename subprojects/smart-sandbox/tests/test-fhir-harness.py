@@ -236,8 +236,9 @@ class Sandbox:
         check(r.status == 200, "client_credentials status %d: %s" % (r.status, r.body[:300]))
         return r.json()["access_token"]
 
-    def user_token(self, username, scope, pick=None):
-        """Authorization code + PKCE through the login/picker/consent pages."""
+    def user_token(self, username, scope, pick=None, full=False):
+        """Authorization code + PKCE through the login/picker/consent pages:
+        the access token, or with full=True the whole token response."""
         disc = self.discovery()
         verifier = b64url(secrets.token_bytes(48))
         state = b64url(secrets.token_bytes(16))
@@ -273,7 +274,7 @@ class Sandbox:
             "grant_type": "authorization_code", "code": q["code"], "redirect_uri": REDIRECT,
             "client_id": self.client_id, "code_verifier": verifier})
         check(r.status == 200, "token status %d: %s" % (r.status, r.body[:300]))
-        return r.json()["access_token"]
+        return r.json() if full else r.json()["access_token"]
 
     def submit(self, base, form, fields):
         hidden = [(i["name"], i.get("value", "")) for i in form["inputs"]

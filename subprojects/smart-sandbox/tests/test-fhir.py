@@ -300,6 +300,78 @@ class FhirTests:
         finally:
             sb.clear_faults()
 
+    def events_until(self, ev, kinds, n):
+        got = []
+        deadline = time.monotonic() + 15
+        while len(got) < n and time.monotonic() < deadline:
+            e = ev.next(1)
+            if e is not None and e["kind"] in kinds:
+                got.append(e)
+        return got
+
+    def test_expire_switch(self):
+        sb = self.sb
+        ev = h.EventStream(sb)
+        try:
+            before = sb.backend_token("system/*.read")
+            check(sb.fhir_get("Patient", before, {"_count": "1"}).status == 200, "works before")
+            r = sb.post_json(sb.root + "/_sandbox/faults", {"expire_access_tokens": True})
+            check(r.status == 200 and r.json()["expired_now"] >= 2, "expired now: %s" % r.body)
+            check(r.json()["expired_access_tokens"] == r.json()["expired_now"], "state shows them")
+            r = sb.fhir_get("Patient", before, {"_count": "1"})
+            d = is_outcome(r, 401)
+            check('error="invalid_token"' in r.header("WWW-Authenticate") and "expired" in d,
+                  "answered as expired: %s %s" % (r.header("WWW-Authenticate"), d))
+            check(sb.fhir_get("Patient", self.token, {"_count": "1"}).status == 401, "every token issued before")
+            after = sb.backend_token("system/*.read")
+            check(sb.fhir_get("Patient", after, {"_count": "1"}).status == 200, "a token issued after works")
+            # The first request's two events, then the switch and three
+            # requests (discovery, anonymous, left out).
+            got = [e for e in self.events_until(ev, ("expire", "validator-invocation", "fhir-request"), 11)
+                   if e.get("decision") != "anonymous"][2:]
+            kinds = [e["kind"] for e in got]
+            check(kinds[0] == "expire" and got[0]["access_tokens"] >= 2, "expire event first: %s" % kinds)
+            vi = [e for e in got if e["kind"] == "validator-invocation"]
+            fr = [e for e in got if e["kind"] == "fhir-request"]
+            check(len(vi) == 3 and len(fr) == 3, "three validations: %s" % kinds)
+            check([e.get("fault") for e in vi] == ["expire_access_tokens"] * 2 + [None], "fault named: %s" % vi)
+            check([e["decision"] for e in vi] == ["deny", "deny", "allow"], "decisions %s" % vi)
+            check(fr[0]["decision"] == "denied: token expired (fault switch)" and fr[0]["status"] == 401,
+                  "request event says the switch did it: %s" % fr[0])
+            raw = json.dumps(got)
+            check(before not in raw and before.split(".")[1] not in raw, "no token in events")
+        finally:
+            ev.close()
+            sb.clear_faults()
+        check(sb.fhir_get("Patient", self.token, {"_count": "1"}).status == 200, "reset ends it")
+
+    def test_revoke_switch(self):
+        sb = self.sb
+        disc = sb.discovery()
+        tok = sb.user_token("clinician", "openid fhirUser offline_access user/*.read", full=True)
+        check("refresh_token" in tok, "a refresh token to revoke")
+        ev = h.EventStream(sb)
+        try:
+            r = sb.post_json(sb.root + "/_sandbox/faults", {"revoke_sessions": True})
+            check(r.status == 200 and r.json()["revoked_sessions"] >= 1, "revoked: %s" % r.body)
+            got = self.events_until(ev, ("revoke",), 1)
+            check(got and got[0]["reason"] == "fault switch revoke_sessions" and got[0]["what"] == "grant",
+                  "revoke event: %s" % got)
+            r = sb.post_form(disc["token_endpoint"], {"grant_type": "refresh_token", "client_id": sb.client_id,
+                                                      "refresh_token": tok["refresh_token"]})
+            check(r.status == 400 and r.json()["error"] == "invalid_grant", "refresh refused: %s" % r.body)
+            # As on HealthLake: the validator checks the JWT only, so the
+            # access token works until it expires (or the expire switch).
+            check(sb.fhir_get("Patient", tok["access_token"], {"_count": "1"}).status == 200,
+                  "access token still accepted")
+            r = sb.post_json(sb.root + "/_sandbox/faults", {"revoke_sessions": True})
+            check(r.status == 200 and r.json()["revoked_sessions"] == 0, "nothing left to revoke: %s" % r.body)
+            r = sb.post_json(sb.root + "/_sandbox/faults", {"revoke_sessions": 1})
+            check(r.status == 400, "a boolean only")
+        finally:
+            ev.close()
+            sb.clear_faults()
+
     def test_validator_timeout(self):
         sb = self.sb
         try:
@@ -375,6 +447,9 @@ class FhirTests:
             bund = b.fhir_get("Patient", token, {"_count": "1"})
             check(bund.status == 200, "external token accepted: %d %s" % (bund.status, bund.body[:200]))
             check(len(b.children()) == 1, "--lambda-concurrency 1")
+            for key in ("expire_access_tokens", "revoke_sessions"):
+                r = b.post_json(b.root + "/_sandbox/faults", {key: True})
+                check(r.status == 400 and key in r.body, "%s needs the own IdP: %s" % (key, r.body))
         finally:
             check(b.stop() == 0, "clean stop")
 
@@ -421,7 +496,8 @@ def main():
         only = os.environ.get("SB_FHIR_TEST_ONLY")
         names = ["test_anonymous_discovery", "test_errors_are_outcomes", "test_read",
                  "test_patient_search_params", "test_clinical_search_params",
-                 "test_count_and_paging_large_record", "test_faults", "test_validator_timeout",
+                 "test_count_and_paging_large_record", "test_faults", "test_expire_switch", "test_revoke_switch",
+                 "test_validator_timeout",
                  "test_events_report_each_validation", "test_external_issuer", "test_restart_keeps_data"]
         tests = [(n, getattr(t, n)) for n in names if not only or only in n]
         return h.run_tests("fhir", tests)
