@@ -11,6 +11,7 @@
 #include "sv-inspector-window.h"
 #include "sv-record-section.h"
 #include "sv-redact.h"
+#include "sv-sandbox-control.h"
 #include "sv-sandbox.h"
 #include "sv-sign-in-window.h"
 #include "sv-test-util.h"
@@ -100,51 +101,57 @@ on_wire (SoupLogger         *logger,
   g_string_append_printf (wire, "%c %s\n", direction, data);
 }
 
-static char *
-find_on_wire (const char *pattern)
+/* Every distinct value of @pattern's first group on the wire. */
+static void
+find_on_wire (const char *name,
+              const char *pattern,
+              GPtrArray  *found)
 {
   g_autoptr(GRegex) regex = g_regex_new (pattern, G_REGEX_MULTILINE, 0, NULL);
   g_autoptr(GMatchInfo) match = NULL;
-  g_autofree char *raw = NULL;
 
   g_assert_nonnull (regex);
-  if (!g_regex_match (regex, wire->str, 0, &match))
-    return NULL;
-  raw = g_match_info_fetch (match, 1);
-  return g_uri_unescape_string (raw, NULL);
+  g_regex_match (regex, wire->str, 0, &match);
+  while (g_match_info_matches (match))
+    {
+      g_autofree char *raw = g_match_info_fetch (match, 1);
+      char *value = g_uri_unescape_string (raw, NULL);
+
+      g_assert_cmpuint (strlen (value), >=, 16);
+      if (!g_ptr_array_find_with_equal_func (found, value, g_str_equal, NULL))
+        {
+          g_ptr_array_add (found, value);
+          g_test_message ("%s %u found on the wire", name, found->len);
+        }
+      else
+        g_free (value);
+      g_match_info_next (match, NULL);
+    }
 }
 
-typedef struct
-{
-  const char *name;
-  char       *value;
-} Secret;
-
-static Secret secrets[] = {
-  { "access token", NULL },
-  { "refresh token", NULL },
-  { "id token", NULL },
-  { "code", NULL },
-  { "PKCE verifier", NULL },
-};
+/* The secrets of the session: every access, refresh and id token issued
+ * (the refresh after "Expire" brings new ones), the code and the PKCE
+ * verifier. */
+static GPtrArray *secrets;
 
 static void
 collect_secrets (void)
 {
-  static const char * const patterns[] = {
-    "\"access_token\"\\s*:\\s*\"([^\"]+)\"",
-    "\"refresh_token\"\\s*:\\s*\"([^\"]+)\"",
-    "\"id_token\"\\s*:\\s*\"([^\"]+)\"",
-    "(?:^|[&?\\s])code=([^&\\s]+)",
-    "code_verifier=([^&\\s]+)",
+  static const struct { const char *name; const char *pattern; guint at_least; } kinds[] = {
+    { "access token", "\"access_token\"\\s*:\\s*\"([^\"]+)\"", 2 },
+    { "refresh token", "\"refresh_token\"\\s*:\\s*\"([^\"]+)\"", 1 },
+    { "id token", "\"id_token\"\\s*:\\s*\"([^\"]+)\"", 1 },
+    { "code", "(?:^|[&?\\s])code=([^&\\s]+)", 1 },
+    { "PKCE verifier", "code_verifier=([^&\\s]+)", 1 },
   };
 
-  for (guint i = 0; i < G_N_ELEMENTS (secrets); i++)
+  secrets = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
     {
-      secrets[i].value = find_on_wire (patterns[i]);
-      g_test_message ("%s: %s", secrets[i].name, secrets[i].value != NULL ? "found on the wire" : "MISSING");
-      g_assert_nonnull (secrets[i].value);
-      g_assert_cmpuint (strlen (secrets[i].value), >=, 16);
+      guint before = secrets->len;
+
+      find_on_wire (kinds[i].name, kinds[i].pattern, secrets);
+      g_assert_cmpuint (secrets->len - before, >=, kinds[i].at_least);
     }
 }
 
@@ -153,9 +160,9 @@ assert_no_secret (const char *where,
                   const char *text)
 {
   g_assert_nonnull (text);
-  for (guint i = 0; i < G_N_ELEMENTS (secrets); i++)
-    if (strstr (text, secrets[i].value) != NULL)
-      g_error ("The %s appears in %s", secrets[i].name, where);
+  for (guint i = 0; i < secrets->len; i++)
+    if (strstr (text, secrets->pdata[i]) != NULL)
+      g_error ("Secret %u of the session appears in %s", i + 1, where);
 }
 
 /* ---- waiting ---- */
@@ -178,6 +185,12 @@ patient_shown (gpointer user_data)
          !sv_patient_record_get_loading (record) && sv_patient_record_get_name (record) != NULL &&
          sv_record_section_get_settled (sv_patient_view_get_section (view, SV_SECTION_PROBLEMS)) &&
          sv_record_section_get_settled (sv_patient_view_get_section (view, SV_SECTION_MEDICATIONS));
+}
+
+static gboolean
+sign_in_again_shown (gpointer user_data)
+{
+  return sv_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL;
 }
 
 static SvTimelineEntry *
@@ -456,6 +469,109 @@ screenshots (SvInspectorWindow *inspector)
   sv_inspector_window_set_page (inspector, "timeline");
 }
 
+/* ---- Simulate ---- */
+
+typedef struct
+{
+  GListModel     *model;
+  guint           from;
+  SvTimelineKind  kind;
+  const char     *title;   /* a prefix, or NULL */
+  guint           status;  /* 0: any */
+  guint           found;   /* position + 1 */
+} Step;
+
+static gboolean
+step_happened (gpointer user_data)
+{
+  Step *step = user_data;
+
+  for (guint i = step->from; i < g_list_model_get_n_items (step->model); i++)
+    {
+      SvTimelineEntry *entry = entry_at (step->model, i);
+
+      if (sv_timeline_entry_get_kind (entry) == step->kind &&
+          (step->title == NULL || g_str_has_prefix (sv_timeline_entry_get_title (entry), step->title)) &&
+          (step->status == 0 || sv_timeline_entry_get_status (entry) == step->status))
+        {
+          step->found = i + 1;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static guint
+wait_for_step (GListModel     *model,
+               guint           from,
+               SvTimelineKind  kind,
+               const char     *title,
+               guint           status)
+{
+  Step step = { model, from, kind, title, status, 0 };
+
+  if (!sv_test_wait_until (step_happened, &step, 30000))
+    g_error ("No %s step “%s” with status %u after #%u", sv_timeline_kind_to_string (kind),
+             title != NULL ? title : "", status, from);
+  return step.found;
+}
+
+/* Picks @action from the Simulate menu; the inspector says what to expect. */
+static guint
+simulate (SvInspectorWindow *inspector,
+          SvSimulateAction   action)
+{
+  GListModel *model = sv_inspector_window_get_model (inspector);
+  g_autofree char *title = g_strdup_printf ("Simulated: %s", sv_simulate_action_get_label (action));
+  guint from = g_list_model_get_n_items (model);
+  guint found;
+
+  g_assert_true (sv_inspector_window_get_can_simulate (inspector));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (inspector), "inspector.simulate", "i", (gint32) action));
+  found = wait_for_step (model, from, SV_TIMELINE_KIND_SERVER_EVENT, title, 0);
+  g_assert_nonnull (json_object_get_string_member_with_default (sv_timeline_entry_get_details (entry_at (model, found - 1)),
+                                                                "what_to_expect", NULL));
+  return found;
+}
+
+/* Expired: the next request gets 401, the app refreshes and carries on. */
+static void
+check_expire (SvWindow          *window,
+              SvInspectorWindow *inspector)
+{
+  GListModel *model = sv_inspector_window_get_model (inspector);
+  guint simulated = simulate (inspector, SV_SIMULATE_EXPIRE_TOKEN);
+  guint refresh;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (sv_window_get_patient_view (window)), "view.refresh", NULL));
+  wait_for_step (model, simulated, SV_TIMELINE_KIND_FHIR_REQUEST, NULL, 401);
+  refresh = wait_for_step (model, simulated, SV_TIMELINE_KIND_REFRESH, NULL, 200);
+  wait_for_step (model, refresh, SV_TIMELINE_KIND_TOKEN_RESPONSE, NULL, 0);
+  wait_for_step (model, refresh, SV_TIMELINE_KIND_FHIR_REQUEST, NULL, 200);
+  g_assert_true (sv_test_wait_until (patient_shown, window, 30000));
+  g_assert_null (sv_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+}
+
+/* Revoked: the refresh is refused and the app asks to sign in again. */
+static void
+check_revoke (SvWindow          *window,
+              SvInspectorWindow *inspector)
+{
+  GListModel *model = sv_inspector_window_get_model (inspector);
+  guint simulated = simulate (inspector, SV_SIMULATE_REVOKE);
+  AdwMessageDialog *dialog;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (sv_window_get_patient_view (window)), "view.refresh", NULL));
+  g_assert_true (sv_test_wait_until (sign_in_again_shown, NULL, 30000));
+  dialog = ADW_MESSAGE_DIALOG (sv_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Sign In Again");
+  wait_for_step (model, simulated, SV_TIMELINE_KIND_REFRESH, NULL, 400);
+  wait_for_step (model, simulated, SV_TIMELINE_KIND_ERROR, NULL, 0);
+  g_assert_null (sv_window_get_session (window));
+  g_assert_false (sv_inspector_window_get_can_simulate (inspector));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
 static void
 test_inspector (void)
 {
@@ -504,6 +620,7 @@ test_inspector (void)
   g_assert_true (sv_test_wait_until (validator_linked, sv_inspector_window_get_model (inspector), 30000));
 
   check_order (sv_inspector_window_get_model (inspector));
+  check_expire (window, inspector);
   screenshots (inspector);
 
   collect_secrets ();
@@ -511,14 +628,15 @@ test_inspector (void)
   check_token_panel (inspector, shown);
   assert_no_secret ("the inspector", shown);
   check_round_trip (inspector, dir);
+  check_revoke (window, inspector);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.inspector", NULL));
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (inspector)));
 
   /* The writer really is in the way: a secret logged on purpose comes out
    * redacted, and so does everything the app logged. */
-  g_debug ("test: access_token=%s", secrets[0].value);
-  g_message ("test: Authorization: Bearer %s", secrets[0].value);
+  g_debug ("test: access_token=%s", (char *) secrets->pdata[0]);
+  g_message ("test: Authorization: Bearer %s", (char *) secrets->pdata[0]);
   log = capture_stop ();
   g_test_message ("%" G_GSIZE_FORMAT " bytes of log output captured", strlen (log));
   {
@@ -531,12 +649,9 @@ test_inspector (void)
   g_unlink (capture.path);
 
   soup_session_remove_feature (sv_application_get_http (the_app), SOUP_SESSION_FEATURE (logger));
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-session", NULL));
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.sign-out", NULL));
   sv_test_wait_frames (GTK_WIDGET (window), 5);
 
-  for (guint i = 0; i < G_N_ELEMENTS (secrets); i++)
-    g_clear_pointer (&secrets[i].value, g_free);
+  g_clear_pointer (&secrets, g_ptr_array_unref);
   g_string_free (wire, TRUE);
   g_rmdir (dir);
   g_free (capture.path);

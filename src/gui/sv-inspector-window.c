@@ -10,10 +10,8 @@
 
 #include "sv-error.h"
 #include "sv-redact.h"
-#include "sv-server-profile.h"
-#ifdef SV_HAVE_SANDBOX_CONTROL
 #include "sv-sandbox-control.h"
-#endif
+#include "sv-server-profile.h"
 
 /* The workshop inspector (issue 7): the session timeline and the token
  * panel, in a window of its own rather than a side panel of the main
@@ -40,7 +38,7 @@ struct _SvInspectorWindow
   char               *picked_patient;
   GCancellable       *cancellable;
   GtkFileChooserNative *chooser;
-  gpointer            control;          /* SvSandboxControl, when built with it */
+  SvSandboxControl   *control;
   guint               countdown;
   gboolean            follow;
 
@@ -578,7 +576,6 @@ set_shown (SvInspectorWindow *self,
 
 /* ---- Simulate ---- */
 
-#ifdef SV_HAVE_SANDBOX_CONTROL
 static const SvSimulateAction simulate_actions[] = {
   SV_SIMULATE_EXPIRE_TOKEN, SV_SIMULATE_REVOKE, SV_SIMULATE_SLOW_VALIDATOR,
   SV_SIMULATE_THROTTLE, SV_SIMULATE_SERVER_ERROR, SV_SIMULATE_RESET,
@@ -638,14 +635,12 @@ on_simulated (GObject      *source,
   sv_timeline_add (self->live, entry);
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (sv_simulate_action_get_explanation (action)));
 }
-#endif
 
 static void
 sv_inspector_window_simulate_action (GtkWidget  *widget,
                                      const char *action_name,
                                      GVariant   *parameter)
 {
-#ifdef SV_HAVE_SANDBOX_CONTROL
   SvInspectorWindow *self = SV_INSPECTOR_WINDOW (widget);
   gint32 action = g_variant_get_int32 (parameter);
   SimulateData *data;
@@ -656,7 +651,6 @@ sv_inspector_window_simulate_action (GtkWidget  *widget,
   data->self = g_object_ref (self);
   data->action = action;
   sv_sandbox_control_simulate_async (self->control, action, self->cancellable, on_simulated, data);
-#endif
 }
 
 static void
@@ -974,17 +968,13 @@ sv_inspector_window_set_session (SvInspectorWindow *self,
   g_clear_object (&self->control);
   if (session != NULL)
     {
-      g_signal_connect_object (session, "notify", G_CALLBACK (on_session_notify), self, G_CONNECT_SWAPPED);
-#ifdef SV_HAVE_SANDBOX_CONTROL
-      {
-        g_autoptr(GError) error = NULL;
-        const char *base = sv_server_profile_get_fhir_base_url (sv_session_get_profile (session));
+      const char *base = sv_server_profile_get_fhir_base_url (sv_session_get_profile (session));
+      g_autoptr(GError) error = NULL;
 
-        self->control = sv_sandbox_control_new (sv_session_get_http (session), base, &error);
-        if (self->control == NULL)
-          g_debug ("No Simulate menu: %s", error->message);
-      }
-#endif
+      g_signal_connect_object (session, "notify", G_CALLBACK (on_session_notify), self, G_CONNECT_SWAPPED);
+      self->control = sv_sandbox_control_new (sv_session_get_http (session), base, &error);
+      if (self->control == NULL)
+        g_debug ("No Simulate menu: %s", error->message);
     }
   update_actions (self);
   update_token_panel (self);
@@ -1126,9 +1116,7 @@ sv_inspector_window_init (SvInspectorWindow *self)
   g_signal_connect_object (self->token_panel, "map", G_CALLBACK (on_token_panel_map), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->token_panel, "unmap", G_CALLBACK (on_token_panel_unmap), self, G_CONNECT_SWAPPED);
 
-#ifdef SV_HAVE_SANDBOX_CONTROL
   build_simulate_menu (self);
-#endif
 }
 
 /**
