@@ -53,6 +53,8 @@ capture_start (void)
   capture.path = g_build_filename (g_get_tmp_dir (), "sv-inspector-log-XXXXXX", NULL);
   fd = g_mkstemp (capture.path);
   g_assert_cmpint (fd, >=, 0);
+  /* Said before the output goes there: a failure's message is in it too. */
+  g_test_message ("Output captured in %s until the log check", capture.path);
   fflush (stdout);
   fflush (stderr);
   capture.saved_stdout = dup (STDOUT_FILENO);

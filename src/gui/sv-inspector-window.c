@@ -222,8 +222,10 @@ on_row_bind (GtkSignalListItemFactory *factory,
   GtkWidget *box = gtk_list_item_get_child (item);
 
   row_fill (box, entry);
-  /* The status, the duration and late links arrive after the row exists. */
-  g_signal_connect (entry, "notify", G_CALLBACK (on_entry_notify), box);
+  /* The status, the duration and late links arrive after the row exists.
+   * The entries outlive the inspector (the application keeps the
+   * timeline), so the handler goes with the row at the latest. */
+  g_signal_connect_object (entry, "notify", G_CALLBACK (on_entry_notify), box, 0);
 }
 
 static void
