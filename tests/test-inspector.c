@@ -471,6 +471,34 @@ screenshots (SvInspectorWindow *inspector)
   sv_inspector_window_set_page (inspector, "timeline");
 }
 
+/* Before anything happened: Ctrl+I opens the inspector on its empty state,
+ * and the same shortcut's action hides it again. */
+static void
+check_empty (SvWindow *window)
+{
+  g_auto(GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (the_app), "win.inspector");
+  SvInspectorWindow *inspector;
+  GtkWidget *empty;
+
+  g_assert_nonnull (accels[0]);
+  g_assert_cmpstr (accels[0], ==, "<Control>i");
+  g_assert_null (sv_window_get_inspector (window));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.inspector", NULL));
+  inspector = sv_window_get_inspector (window);
+  g_assert_nonnull (inspector);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (inspector)));
+  g_assert_cmpuint (g_list_model_get_n_items (sv_inspector_window_get_model (inspector)), ==, 0);
+  g_assert_false (sv_inspector_window_get_can_simulate (inspector));
+  sv_test_wait_frames (GTK_WIDGET (inspector), 3);
+  empty = sv_test_find_widget (GTK_WIDGET (inspector), ADW_TYPE_STATUS_PAGE, NULL);
+  g_assert_nonnull (empty);
+  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (empty)), ==, "Nothing Happened Yet");
+  g_assert_true (gtk_widget_get_mapped (empty));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.inspector", NULL));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (inspector)));
+}
+
 /* ---- Simulate ---- */
 
 typedef struct
@@ -574,6 +602,45 @@ check_revoke (SvWindow          *window,
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
+static gboolean
+at_bottom (gpointer user_data)
+{
+  GtkAdjustment *adjustment = user_data;
+
+  return gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment) >=
+         gtk_adjustment_get_upper (adjustment) - 4;
+}
+
+static void
+add_note (SvInspectorWindow *inspector)
+{
+  g_autoptr(SvTimelineEntry) entry = sv_timeline_entry_new (SV_TIMELINE_KIND_SERVER_EVENT, "note from the test");
+
+  sv_timeline_add (SV_TIMELINE (sv_inspector_window_get_model (inspector)), entry);
+  sv_test_wait_frames (GTK_WIDGET (inspector), 5);
+}
+
+/* New steps scroll into view, unless the user scrolled up to read. */
+static void
+check_autoscroll (SvInspectorWindow *inspector)
+{
+  GtkWidget *list = sv_test_find_widget (GTK_WIDGET (inspector), GTK_TYPE_LIST_VIEW, NULL);
+  GtkAdjustment *adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (list));
+
+  sv_inspector_window_set_page (inspector, "timeline");
+  add_note (inspector);
+  g_assert_cmpfloat (gtk_adjustment_get_upper (adjustment), >, gtk_adjustment_get_page_size (adjustment));
+  g_assert_true (sv_test_wait_until (at_bottom, adjustment, 5000));
+
+  gtk_adjustment_set_value (adjustment, 0);
+  add_note (inspector);
+  g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), ==, 0);
+
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+  add_note (inspector);
+  g_assert_true (sv_test_wait_until (at_bottom, adjustment, 5000));
+}
+
 static void
 test_inspector (void)
 {
@@ -605,6 +672,7 @@ test_inspector (void)
   g_application_activate (G_APPLICATION (the_app));
   window = SV_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (the_app)));
   gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
+  check_empty (window);
   g_action_group_activate_action (G_ACTION_GROUP (the_app), "try-sandbox", NULL);
   g_assert_true (sv_test_wait_until (sign_in_window_shown, NULL, 90000));
   sign_in = SV_SIGN_IN_WINDOW (sv_test_find_toplevel (SV_TYPE_SIGN_IN_WINDOW));
@@ -613,12 +681,11 @@ test_inspector (void)
   g_assert_null (sv_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
   g_assert_nonnull (sv_session_get_patient (sv_window_get_session (window)));
 
-  /* Ctrl+I's action opens it; the same action hides it again. */
-  g_assert_null (sv_window_get_inspector (window));
+  /* Opened again, it has followed the sign-in while hidden. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.inspector", NULL));
   inspector = sv_window_get_inspector (window);
-  g_assert_nonnull (inspector);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (inspector)));
+  g_assert_true (sv_inspector_window_get_can_simulate (inspector));
   g_assert_true (sv_test_wait_until (validator_linked, sv_inspector_window_get_model (inspector), 30000));
 
   check_order (sv_inspector_window_get_model (inspector));
@@ -631,6 +698,7 @@ test_inspector (void)
   assert_no_secret ("the inspector", shown);
   check_round_trip (inspector, dir);
   check_revoke (window, inspector);
+  check_autoscroll (inspector);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.inspector", NULL));
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (inspector)));
