@@ -268,3 +268,44 @@ sv_test_drive_sandbox_login (WebKitWebView *view,
   login->password = g_strdup (password);
   g_signal_connect_data (view, "load-changed", G_CALLBACK (on_login_page_loaded), login, login_free, 0);
 }
+
+typedef struct
+{
+  char    *text;
+  gboolean done;
+} ClipboardRead;
+
+static void
+on_clipboard_read (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  ClipboardRead *read = user_data;
+
+  read->text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, NULL);
+  read->done = TRUE;
+}
+
+static gboolean
+clipboard_read (gpointer user_data)
+{
+  return ((ClipboardRead *) user_data)->done;
+}
+
+/**
+ * sv_test_read_clipboard:
+ * @widget: a widget of the display
+ *
+ * Returns: (transfer full): the text on @widget's clipboard; fails the test
+ *   when there is none
+ */
+char *
+sv_test_read_clipboard (GtkWidget *widget)
+{
+  ClipboardRead read = { NULL, FALSE };
+
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (widget), NULL, on_clipboard_read, &read);
+  g_assert_true (sv_test_wait_until (clipboard_read, &read, 5000));
+  g_assert_nonnull (read.text);
+  return read.text;
+}

@@ -450,6 +450,29 @@ check_round_trip (SvInspectorWindow *inspector,
   g_unlink (bad);
 }
 
+/* "Copy as curl" of a FHIR request: the request, with $ACCESS_TOKEN. */
+static void
+check_copy_curl (SvInspectorWindow *inspector)
+{
+  GListModel *model = sv_inspector_window_get_model (inspector);
+  g_autofree char *curl = NULL;
+  guint position = G_MAXUINT;
+
+  for (guint i = 0; i < g_list_model_get_n_items (model) && position == G_MAXUINT; i++)
+    if (sv_timeline_entry_get_kind (entry_at (model, i)) == SV_TIMELINE_KIND_FHIR_REQUEST &&
+        sv_timeline_entry_get_has_bearer (entry_at (model, i)))
+      position = i;
+  g_assert_cmpuint (position, !=, G_MAXUINT);
+  sv_inspector_window_select (inspector, position);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (inspector), "inspector.copy-curl", NULL));
+  curl = sv_test_read_clipboard (GTK_WIDGET (inspector));
+  g_test_message ("Copy as curl: %s", curl);
+  g_assert_true (g_str_has_prefix (curl, "curl"));
+  g_assert_nonnull (strstr (curl, "Authorization: Bearer $ACCESS_TOKEN"));
+  g_assert_nonnull (strstr (curl, sv_timeline_entry_get_url (entry_at (model, position))));
+  assert_no_secret ("Copy as curl", curl);
+}
+
 static void
 screenshots (SvInspectorWindow *inspector)
 {
@@ -696,6 +719,7 @@ test_inspector (void)
   shown = inspector_text (inspector);
   check_token_panel (inspector, shown);
   assert_no_secret ("the inspector", shown);
+  check_copy_curl (inspector);
   check_round_trip (inspector, dir);
   check_revoke (window, inspector);
   check_autoscroll (inspector);

@@ -584,44 +584,18 @@ check_layouts (SvWindow *window)
   }
 }
 
-typedef struct
-{
-  char    *text;
-  gboolean done;
-} ClipboardRead;
-
-static void
-on_clipboard_read (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  ClipboardRead *read = user_data;
-
-  read->text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, NULL);
-  read->done = TRUE;
-}
-
-static gboolean
-clipboard_read (gpointer user_data)
-{
-  return ((ClipboardRead *) user_data)->done;
-}
-
 static void
 check_copy_summary (SvWindow *window)
 {
   SvPatientView *view = sv_window_get_patient_view (window);
-  ClipboardRead read = { NULL, FALSE };
+  g_autofree char *text = NULL;
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-patient", NULL));
   g_assert_cmpstr (sv_window_get_page (window), ==, "patient");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "view.copy-summary", NULL));
-  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (GTK_WIDGET (view)), NULL, on_clipboard_read, &read);
-  g_assert_true (sv_test_wait_until (clipboard_read, &read, 5000));
-  g_assert_nonnull (read.text);
-  g_assert_nonnull (strstr (read.text, "Zoë Anneliese Müller"));
-  g_assert_nonnull (strstr (read.text, "Essential hypertension"));
-  g_free (read.text);
+  text = sv_test_read_clipboard (GTK_WIDGET (view));
+  g_assert_nonnull (strstr (text, "Zoë Anneliese Müller"));
+  g_assert_nonnull (strstr (text, "Essential hypertension"));
 
   check_print (view, 1);
 }
