@@ -712,8 +712,8 @@ test_inspector (void)
   g_assert_true (sv_test_wait_until (validator_linked, sv_inspector_window_get_model (inspector), 30000));
 
   check_order (sv_inspector_window_get_model (inspector));
-  check_expire (window, inspector);
   screenshots (inspector);
+  check_expire (window, inspector);
 
   collect_secrets ();
   shown = inspector_text (inspector);
