@@ -183,3 +183,129 @@ sv_test_wait_frames (GtkWidget *widget,
   gtk_widget_queue_draw (widget);
   g_assert_true (sv_test_wait_until (frames_done, &remaining, 10000));
 }
+
+/* The sandbox's login pages, answered as a user would: the login form, then
+ * the patient picker (the first patient), then the consent (allow). */
+static const char drive_page_js[] =
+  "const q = s => document.querySelector(s);"
+  "if (q('input[name=username]')) {"
+  "  q('input[name=username]').value = username;"
+  "  q('input[name=password]').value = password;"
+  "  q('button[name=decision][value=login]').click();"
+  "  return 'login';"
+  "}"
+  "if (q('input[name=patient]')) {"
+  "  q('input[name=patient]').checked = true;"
+  "  q('button[name=decision][value=continue]').click();"
+  "  return 'picker';"
+  "}"
+  "if (q('button[name=decision][value=allow]')) {"
+  "  q('button[name=decision][value=allow]').click();"
+  "  return 'consent';"
+  "}"
+  "return 'other: ' + document.title;";
+
+typedef struct
+{
+  char *username;
+  char *password;
+} Login;
+
+static void
+login_free (gpointer data,
+            GClosure *closure)
+{
+  Login *login = data;
+
+  g_free (login->username);
+  g_free (login->password);
+  g_free (login);
+}
+
+static void
+on_page_driven (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(JSCValue) value = webkit_web_view_call_async_javascript_function_finish (WEBKIT_WEB_VIEW (source),
+                                                                                      result, NULL);
+}
+
+static void
+on_login_page_loaded (WebKitWebView   *view,
+                      WebKitLoadEvent  event,
+                      Login           *login)
+{
+  GVariantDict arguments;
+
+  if (event != WEBKIT_LOAD_FINISHED)
+    return;
+
+  g_variant_dict_init (&arguments, NULL);
+  g_variant_dict_insert (&arguments, "username", "s", login->username);
+  g_variant_dict_insert (&arguments, "password", "s", login->password);
+  webkit_web_view_call_async_javascript_function (view, drive_page_js, -1, g_variant_dict_end (&arguments),
+                                                  NULL, NULL, NULL, on_page_driven, NULL);
+}
+
+/**
+ * sv_test_drive_sandbox_login:
+ * @view: the sign-in window's web view
+ * @username: a sandbox user ("clinician" or "patient")
+ * @password: its password
+ *
+ * Answers each page the sandbox shows in @view from now on: logs in, picks
+ * the first patient when asked, allows the consent.
+ */
+void
+sv_test_drive_sandbox_login (WebKitWebView *view,
+                             const char    *username,
+                             const char    *password)
+{
+  Login *login = g_new0 (Login, 1);
+
+  login->username = g_strdup (username);
+  login->password = g_strdup (password);
+  g_signal_connect_data (view, "load-changed", G_CALLBACK (on_login_page_loaded), login, login_free, 0);
+}
+
+typedef struct
+{
+  char    *text;
+  gboolean done;
+} ClipboardRead;
+
+static void
+on_clipboard_read (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  ClipboardRead *read = user_data;
+
+  read->text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, NULL);
+  read->done = TRUE;
+}
+
+static gboolean
+clipboard_read (gpointer user_data)
+{
+  return ((ClipboardRead *) user_data)->done;
+}
+
+/**
+ * sv_test_read_clipboard:
+ * @widget: a widget of the display
+ *
+ * Returns: (transfer full): the text on @widget's clipboard; fails the test
+ *   when there is none
+ */
+char *
+sv_test_read_clipboard (GtkWidget *widget)
+{
+  ClipboardRead read = { NULL, FALSE };
+
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (widget), NULL, on_clipboard_read, &read);
+  g_assert_true (sv_test_wait_until (clipboard_read, &read, 5000));
+  g_assert_nonnull (read.text);
+  return read.text;
+}

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gtk/gtk.h>
+#include <webkit/webkit.h>
 
 G_BEGIN_DECLS
 
@@ -18,5 +19,9 @@ void       sv_test_wait_frames       (GtkWidget      *widget,
                                       guint           n_frames);
 void       sv_test_save_screenshot   (GtkWidget      *widget,
                                       const char     *name);
+char      *sv_test_read_clipboard    (GtkWidget      *widget);
+void       sv_test_drive_sandbox_login (WebKitWebView *view,
+                                      const char     *username,
+                                      const char     *password);
 
 G_END_DECLS

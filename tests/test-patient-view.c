@@ -35,51 +35,6 @@ static SvApplication *the_app;
 #define USER_SCOPES "openid fhirUser offline_access user/Patient.read user/Condition.read " \
                     "user/MedicationStatement.read user/MedicationRequest.read user/Medication.read"
 
-static const char drive_page_js[] =
-  "const q = s => document.querySelector(s);"
-  "if (q('input[name=username]')) {"
-  "  q('input[name=username]').value = username;"
-  "  q('input[name=password]').value = password;"
-  "  q('button[name=decision][value=login]').click();"
-  "  return 'login';"
-  "}"
-  "if (q('input[name=patient]')) {"
-  "  q('input[name=patient]').checked = true;"
-  "  q('button[name=decision][value=continue]').click();"
-  "  return 'picker';"
-  "}"
-  "if (q('button[name=decision][value=allow]')) {"
-  "  q('button[name=decision][value=allow]').click();"
-  "  return 'consent';"
-  "}"
-  "return 'other: ' + document.title;";
-
-static void
-on_page_driven (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(JSCValue) value = webkit_web_view_call_async_javascript_function_finish (WEBKIT_WEB_VIEW (source),
-                                                                                      result, NULL);
-}
-
-static void
-on_load_changed (WebKitWebView   *view,
-                 WebKitLoadEvent  event,
-                 gpointer         user_data)
-{
-  GVariantDict arguments;
-
-  if (event != WEBKIT_LOAD_FINISHED)
-    return;
-
-  g_variant_dict_init (&arguments, NULL);
-  g_variant_dict_insert (&arguments, "username", "s", "clinician");
-  g_variant_dict_insert (&arguments, "password", "s", "demo");
-  webkit_web_view_call_async_javascript_function (view, drive_page_js, -1, g_variant_dict_end (&arguments),
-                                                  NULL, NULL, NULL, on_page_driven, NULL);
-}
-
 static gboolean
 sign_in_window_shown (gpointer user_data)
 {
@@ -629,44 +584,18 @@ check_layouts (SvWindow *window)
   }
 }
 
-typedef struct
-{
-  char    *text;
-  gboolean done;
-} ClipboardRead;
-
-static void
-on_clipboard_read (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  ClipboardRead *read = user_data;
-
-  read->text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, NULL);
-  read->done = TRUE;
-}
-
-static gboolean
-clipboard_read (gpointer user_data)
-{
-  return ((ClipboardRead *) user_data)->done;
-}
-
 static void
 check_copy_summary (SvWindow *window)
 {
   SvPatientView *view = sv_window_get_patient_view (window);
-  ClipboardRead read = { NULL, FALSE };
+  g_autofree char *text = NULL;
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-patient", NULL));
   g_assert_cmpstr (sv_window_get_page (window), ==, "patient");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "view.copy-summary", NULL));
-  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (GTK_WIDGET (view)), NULL, on_clipboard_read, &read);
-  g_assert_true (sv_test_wait_until (clipboard_read, &read, 5000));
-  g_assert_nonnull (read.text);
-  g_assert_nonnull (strstr (read.text, "Zoë Anneliese Müller"));
-  g_assert_nonnull (strstr (read.text, "Essential hypertension"));
-  g_free (read.text);
+  text = sv_test_read_clipboard (GTK_WIDGET (view));
+  g_assert_nonnull (strstr (text, "Zoë Anneliese Müller"));
+  g_assert_nonnull (strstr (text, "Essential hypertension"));
 
   check_print (view, 1);
 }
@@ -692,8 +621,7 @@ test_patient_view (void)
 
   g_assert_true (sv_test_wait_until (sign_in_window_shown, NULL, 90000));
   sign_in = SV_SIGN_IN_WINDOW (sv_test_find_toplevel (SV_TYPE_SIGN_IN_WINDOW));
-  g_signal_connect (sv_sign_in_window_get_web_view (sign_in), "load-changed",
-                    G_CALLBACK (on_load_changed), NULL);
+  sv_test_drive_sandbox_login (sv_sign_in_window_get_web_view (sign_in), "clinician", "demo");
   g_assert_true (sv_test_wait_until (window_signed_in, window, 60000));
 
   /* user/ scopes give no patient context: the picker comes first. */

@@ -61,6 +61,7 @@ G_DEFINE_ENUM_TYPE (SvPatientSource, sv_patient_source,
 enum
 {
   SIGN_IN_REQUIRED,
+  TOKENS_RECEIVED,
   N_SIGNALS
 };
 
@@ -212,6 +213,23 @@ sv_session_class_init (SvSessionClass *klass)
   signals[SIGN_IN_REQUIRED] =
     g_signal_new ("sign-in-required", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  /**
+   * SvSession::tokens-received:
+   * @self: the session
+   * @access_token: the access token just received
+   * @id_token: (nullable): the id token that came with it
+   *
+   * Emitted after a sign-in, a restore or a refresh was applied, for the
+   * inspector's timeline (sv_timeline_add_tokens()), which keeps only the
+   * decoded header and claims. The strings are passed without a copy
+   * (%G_SIGNAL_TYPE_STATIC_SCOPE) and must not be kept.
+   */
+  signals[TOKENS_RECEIVED] =
+    g_signal_new ("tokens-received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 
 static void
@@ -485,6 +503,9 @@ finish_complete (GTask      *task,
   g_autoptr(SvStoredSession) stored = NULL;
 
   apply_response (self, data->response, verified_claims);
+  g_signal_emit (self, signals[TOKENS_RECEIVED], 0,
+                 sv_token_response_get_access_token (data->response),
+                 sv_token_response_get_id_token (data->response));
 
   if (self->refresh_token == NULL)
     {

@@ -41,6 +41,7 @@ enum
   PROP_TITLE,
   PROP_STATUS,
   PROP_LINK_ID,
+  PROP_DURATION_US,
   N_PROPS
 };
 
@@ -133,6 +134,9 @@ sv_timeline_entry_get_property (GObject    *object,
     case PROP_LINK_ID:
       g_value_set_uint (value, self->link_id);
       break;
+    case PROP_DURATION_US:
+      g_value_set_int64 (value, self->duration_us);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -158,6 +162,10 @@ sv_timeline_entry_class_init (SvTimelineEntryClass *klass)
   properties[PROP_LINK_ID] =
     g_param_spec_uint ("link-id", NULL, NULL, 0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Changes when the response has been read (with the byte count). */
+  properties[PROP_DURATION_US] =
+    g_param_spec_int64 ("duration-us", NULL, NULL, -1, G_MAXINT64, -1,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -412,6 +420,7 @@ sv_timeline_entry_set_transfer (SvTimelineEntry *self,
   g_return_if_fail (SV_IS_TIMELINE_ENTRY (self));
   self->duration_us = duration_us;
   self->bytes = bytes;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DURATION_US]);
 }
 
 void

@@ -10,6 +10,7 @@
 #include "sv-http.h"
 #include "sv-preferences-window.h"
 #include "sv-profile-dialog.h"
+#include "sv-sandbox-events.h"
 #include "sv-window.h"
 
 struct _SvApplication
@@ -21,6 +22,8 @@ struct _SvApplication
   SvTokenStore   *token_store;
   SoupSession    *http;
   SvSandbox      *sandbox;
+  SvTimeline     *timeline;
+  SvSandboxEvents *sandbox_events;
   gboolean        start_sandbox;
 };
 
@@ -153,6 +156,7 @@ sv_application_startup (GApplication *application)
   static const char *preferences_accels[] = { "<Control>comma", NULL };
   static const char *connect_accels[] = { "<Control>n", NULL };
   static const char *close_accels[] = { "<Control>w", NULL };
+  static const char *inspector_accels[] = { "<Control>i", NULL };
 
   G_APPLICATION_CLASS (sv_application_parent_class)->startup (application);
 
@@ -162,9 +166,14 @@ sv_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", preferences_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.connect", connect_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.close", close_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.inspector", inspector_accels);
 
   self->settings = g_settings_new (APP_ID);
   self->http = sv_http_session_new ();
+  /* The workshop inspector's timeline sees every request of the app from
+   * the start, whether the inspector is open or not. */
+  self->timeline = sv_timeline_new ();
+  sv_timeline_watch_soup_session (self->timeline, self->http);
   self->token_store = sv_token_store_new ();
   {
     g_autofree char *path = g_build_filename (g_get_user_config_dir (), "smart-viewer", "profiles.ini", NULL);
@@ -257,6 +266,10 @@ sv_application_dispose (GObject *object)
 
   /* Stops the sandbox this app started (one found running is left alone). */
   g_clear_object (&self->sandbox);
+  if (self->sandbox_events != NULL)
+    sv_sandbox_events_stop (self->sandbox_events);
+  g_clear_object (&self->sandbox_events);
+  g_clear_object (&self->timeline);
   g_clear_object (&self->profile_store);
   g_clear_object (&self->token_store);
   g_clear_object (&self->http);
@@ -369,4 +382,55 @@ sv_application_get_sandbox (SvApplication *self)
     }
 
   return self->sandbox;
+}
+
+/**
+ * sv_application_get_timeline:
+ * @self: the application
+ *
+ * Returns: (transfer none): the session timeline the inspector shows
+ */
+SvTimeline *
+sv_application_get_timeline (SvApplication *self)
+{
+  g_return_val_if_fail (SV_IS_APPLICATION (self), NULL);
+  return self->timeline;
+}
+
+/**
+ * sv_application_follow_server:
+ * @self: the application
+ * @fhir_base: the FHIR base URL of the server being signed in to
+ *
+ * When @fhir_base is a sandbox on this computer, its server-side events
+ * (validator invocations, scope decisions) join the timeline, linked to the
+ * requests that caused them. Any other server has no such stream; following
+ * one stops following the last.
+ */
+void
+sv_application_follow_server (SvApplication *self,
+                              const char    *fhir_base)
+{
+  g_autofree char *url = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (SV_IS_APPLICATION (self));
+
+  if (self->sandbox_events != NULL &&
+      g_strcmp0 (sv_sandbox_events_get_fhir_base (self->sandbox_events), fhir_base) == 0)
+    return;
+  if (self->sandbox_events != NULL)
+    sv_sandbox_events_stop (self->sandbox_events);
+  g_clear_object (&self->sandbox_events);
+
+  url = sv_sandbox_events_url_for_base (fhir_base, &error);
+  if (url == NULL)
+    {
+      g_debug ("No server-side events: %s", error->message);
+      return;
+    }
+  self->sandbox_events = sv_sandbox_events_new (fhir_base);
+  sv_timeline_watch_sandbox (self->timeline, self->sandbox_events);
+  if (!sv_sandbox_events_start (self->sandbox_events, &error))
+    g_debug ("No server-side events: %s", error->message);
 }

@@ -6,6 +6,7 @@
 
 #include "sv-profile-store.h"
 #include "sv-sandbox.h"
+#include "sv-timeline.h"
 #include "sv-token-store.h"
 
 G_BEGIN_DECLS
@@ -19,5 +20,8 @@ SvProfileStore *sv_application_get_profile_store  (SvApplication *self);
 SvTokenStore   *sv_application_get_token_store    (SvApplication *self);
 SoupSession    *sv_application_get_http           (SvApplication *self);
 SvSandbox      *sv_application_get_sandbox        (SvApplication *self);
+SvTimeline     *sv_application_get_timeline       (SvApplication *self);
+void            sv_application_follow_server      (SvApplication *self,
+                                                   const char    *fhir_base);
 
 G_END_DECLS

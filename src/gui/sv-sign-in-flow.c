@@ -26,6 +26,7 @@ struct _SvSignInFlow
   SoupSession            *http;
   SvTokenStore           *store;
   GtkWindow              *parent;
+  SvTimeline             *timeline;
 
   SvSession              *session;
   SvDiscovery            *discovery;
@@ -72,6 +73,8 @@ on_signed_in (GObject      *source,
       sv_sign_in_flow_return_error (self, g_steal_pointer (&error));
       return;
     }
+  if (self->timeline != NULL)
+    sv_timeline_reveal_verifier_after_exchange (self->timeline);
 
   task = g_steal_pointer (&self->task);
   if (task != NULL)
@@ -83,6 +86,8 @@ sv_sign_in_flow_exchange (SvSignInFlow *self,
                           const char   *redirect)
 {
   g_clear_object (&self->loopback);
+  if (self->timeline != NULL)
+    sv_timeline_add_redirect (self->timeline, redirect);
   sv_session_sign_in_async (self->session, self->request, redirect, flow_cancellable (self),
                             on_signed_in, g_object_ref (self));
 }
@@ -194,6 +199,8 @@ sv_sign_in_flow_start_login (SvSignInFlow *self)
       return;
     }
   self->authorization_url = sv_authorization_request_dup_url (self->request);
+  if (self->timeline != NULL)
+    sv_timeline_add_authorization_request (self->timeline, self->request);
 
   if (mode == SV_REDIRECT_EMBEDDED)
     {
@@ -240,6 +247,15 @@ on_restored (GObject      *source,
   sv_sign_in_flow_start_login (self);
 }
 
+static void
+on_tokens_received (SvSession  *session,
+                    const char *access_token,
+                    const char *id_token,
+                    SvTimeline *timeline)
+{
+  sv_timeline_add_tokens (timeline, access_token, id_token);
+}
+
 static void on_client_secret (GObject      *source,
                               GAsyncResult *result,
                               gpointer      user_data);
@@ -262,6 +278,10 @@ on_discovered (GObject      *source,
 
   /* A confidential workshop client keeps its secret in the keyring only. */
   g_set_object (&self->discovery, discovery);
+  if (self->timeline != NULL)
+    sv_timeline_set_endpoints (self->timeline, sv_server_profile_get_fhir_base_url (self->profile),
+                               sv_discovery_get_token_endpoint (discovery),
+                               sv_discovery_get_revocation_endpoint (discovery));
   sv_token_store_lookup_client_secret_async (self->store, sv_server_profile_get_name (self->profile),
                                              flow_cancellable (self), on_client_secret,
                                              g_object_ref (self));
@@ -291,6 +311,10 @@ on_client_secret (GObject      *source,
   self->session = sv_session_new (self->profile, self->discovery, self->http, self->store, secret);
   if (secret != NULL)
     explicit_bzero (secret, strlen (secret));
+  /* For the session's whole life: refreshes bring new tokens too. */
+  if (self->timeline != NULL)
+    g_signal_connect_object (self->session, "tokens-received", G_CALLBACK (on_tokens_received),
+                             self->timeline, 0);
   if (self->try_restore)
     sv_session_restore_async (self->session, flow_cancellable (self), on_restored, g_object_ref (self));
   else
@@ -395,6 +419,7 @@ sv_sign_in_flow_dispose (GObject *object)
   g_clear_object (&self->profile);
   g_clear_object (&self->http);
   g_clear_object (&self->store);
+  g_clear_object (&self->timeline);
   g_clear_weak_pointer (&self->parent);
 
   G_OBJECT_CLASS (sv_sign_in_flow_parent_class)->dispose (object);
@@ -447,4 +472,22 @@ sv_sign_in_flow_new (SvServerProfile *profile,
   g_set_weak_pointer (&self->parent, parent);
 
   return self;
+}
+
+/**
+ * sv_sign_in_flow_set_timeline:
+ * @self: the flow
+ * @timeline: (nullable): the inspector's timeline
+ *
+ * The steps only the flow sees go into @timeline: the authorization
+ * request, the redirect, the tokens (decoded; of every later refresh too),
+ * and the endpoints discovery found.
+ */
+void
+sv_sign_in_flow_set_timeline (SvSignInFlow *self,
+                              SvTimeline   *timeline)
+{
+  g_return_if_fail (SV_IS_SIGN_IN_FLOW (self));
+
+  g_set_object (&self->timeline, timeline);
 }

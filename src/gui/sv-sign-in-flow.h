@@ -6,6 +6,7 @@
 
 #include "sv-server-profile.h"
 #include "sv-session.h"
+#include "sv-timeline.h"
 #include "sv-token-store.h"
 
 G_BEGIN_DECLS
@@ -31,5 +32,7 @@ gboolean      sv_sign_in_flow_offer_redirect     (SvSignInFlow        *self,
                                                   const char          *uri);
 const char   *sv_sign_in_flow_get_authorization_url (SvSignInFlow     *self);
 GtkWindow    *sv_sign_in_flow_get_sign_in_window (SvSignInFlow        *self);
+void          sv_sign_in_flow_set_timeline       (SvSignInFlow        *self,
+                                                  SvTimeline          *timeline);
 
 G_END_DECLS

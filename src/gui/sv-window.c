@@ -9,6 +9,7 @@
 
 #include "sv-application.h"
 #include "sv-error.h"
+#include "sv-inspector-window.h"
 #include "sv-patient-picker.h"
 #include "sv-patient-view.h"
 #include "sv-profile-dialog.h"
@@ -26,6 +27,7 @@ struct _SvWindow
   SvServerProfile      *pending_profile;
   SvSession            *session;
   SvFhirClient         *fhir_client;
+  SvInspectorWindow    *inspector;
 
   AdwToastOverlay      *toast_overlay;
   GtkStack             *stack;
@@ -193,6 +195,7 @@ sv_window_show_error (SvWindow     *self,
   /* A cancel the user asked for needs no dialog. */
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
+  sv_timeline_add_error (sv_application_get_timeline (sv_window_get_app (self)), error);
 
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), heading, error->message));
   adw_message_dialog_add_response (dialog, "close", _("_Close"));
@@ -233,6 +236,8 @@ sv_window_set_session (SvWindow  *self,
   if (session != NULL)
     g_signal_connect_object (session, "sign-in-required", G_CALLBACK (on_sign_in_required), self, 0);
   sv_session_page_set_session (self->session_page, session);
+  if (self->inspector != NULL)
+    sv_inspector_window_set_session (self->inspector, session);
 
   /* Whatever was shown for the last session goes with it. */
   sv_patient_view_clear (self->patient_view);
@@ -271,6 +276,8 @@ sv_window_open_patient (SvWindow   *self,
     return;
 
   sv_patient_picker_add_recent (self->settings, patient_id);
+  if (self->inspector != NULL && g_strcmp0 (patient_id, sv_session_get_patient (self->session)) != 0)
+    sv_inspector_window_set_picked_patient (self->inspector, patient_id);
   sv_patient_view_load (self->patient_view, self->fhir_client, patient_id,
                         sv_session_get_granted_scope (self->session),
                         sv_server_profile_get_name (sv_session_get_profile (self->session)));
@@ -340,6 +347,43 @@ sv_window_show_patient_action (GtkWidget  *widget,
     sv_window_set_page (self, "patient");
   else
     sv_window_show_session_patient (self);
+}
+
+/* The workshop inspector: a window of its own (see sv-inspector-window.c),
+ * made on first use, hidden and shown again after that. */
+static void
+sv_window_inspector_action (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *parameter)
+{
+  SvWindow *self = SV_WINDOW (widget);
+
+  if (self->inspector == NULL)
+    {
+      self->inspector = g_object_ref_sink (sv_inspector_window_new (sv_application_get_timeline (sv_window_get_app (self))));
+      sv_inspector_window_set_session (self->inspector, self->session);
+      if (self->session != NULL && sv_session_get_patient (self->session) == NULL)
+        sv_inspector_window_set_picked_patient (self->inspector,
+                                                sv_patient_record_get_patient_id (sv_patient_view_get_record (self->patient_view)));
+    }
+
+  if (gtk_widget_get_visible (GTK_WIDGET (self->inspector)))
+    gtk_widget_set_visible (GTK_WIDGET (self->inspector), FALSE);
+  else
+    gtk_window_present (GTK_WINDOW (self->inspector));
+}
+
+/**
+ * sv_window_get_inspector:
+ * @self: the window
+ *
+ * Returns: (transfer none) (nullable): the inspector, once opened
+ */
+SvInspectorWindow *
+sv_window_get_inspector (SvWindow *self)
+{
+  g_return_val_if_fail (SV_IS_WINDOW (self), NULL);
+  return self->inspector;
 }
 
 static void
@@ -450,6 +494,8 @@ sv_window_sign_in (SvWindow        *self,
                                     sv_application_get_http (app),
                                     sv_application_get_token_store (app),
                                     GTK_WINDOW (self));
+  sv_sign_in_flow_set_timeline (self->flow, sv_application_get_timeline (app));
+  sv_application_follow_server (app, sv_server_profile_get_fhir_base_url (profile));
   /* A session kept in the keyring is used without a login page. */
   sv_sign_in_flow_set_try_restore (self->flow, TRUE);
   sv_sign_in_flow_run_async (self->flow, cancellable, on_sign_in_done, g_object_ref (self));
@@ -812,6 +858,9 @@ sv_window_dispose (GObject *object)
   g_clear_object (&self->pending_profile);
   g_clear_object (&self->session);
   g_clear_object (&self->fhir_client);
+  if (self->inspector != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->inspector));
+  g_clear_object (&self->inspector);
   gtk_widget_dispose_template (GTK_WIDGET (self), SV_TYPE_WINDOW);
   g_clear_object (&self->settings);
 
@@ -859,6 +908,7 @@ sv_window_class_init (SvWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.show-session", NULL, sv_window_show_session_action);
   gtk_widget_class_install_action (widget_class, "win.show-patient", NULL, sv_window_show_patient_action);
   gtk_widget_class_install_action (widget_class, "win.toast", "s", sv_window_toast_action);
+  gtk_widget_class_install_action (widget_class, "win.inspector", NULL, sv_window_inspector_action);
   gtk_widget_class_install_action (widget_class, "win.profile-sign-in", "s", sv_window_profile_sign_in_action);
   gtk_widget_class_install_action (widget_class, "win.profile-edit", "s", sv_window_profile_edit_action);
   gtk_widget_class_install_action (widget_class, "win.profile-duplicate", "s", sv_window_profile_duplicate_action);

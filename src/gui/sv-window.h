@@ -3,6 +3,8 @@
 
 #include <adwaita.h>
 
+#include "sv-inspector-window.h"
+
 #include "sv-patient-picker.h"
 #include "sv-patient-view.h"
 #include "sv-server-profile.h"
@@ -28,5 +30,6 @@ void       sv_window_open_patient   (SvWindow        *self,
                                      const char      *patient_id);
 SvPatientView   *sv_window_get_patient_view   (SvWindow *self);
 SvPatientPicker *sv_window_get_patient_picker (SvWindow *self);
+SvInspectorWindow *sv_window_get_inspector    (SvWindow *self);
 
 G_END_DECLS
