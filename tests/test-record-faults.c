@@ -432,13 +432,9 @@ test_throttled (void)
 static void
 test_error_500 (void)
 {
-  g_autoptr(Stack) stack = NULL;
-  g_autoptr(GError) error = NULL;
-  Monitor *monitor;
+  g_autoptr(Stack) stack = stack_load_with_faults (DEMO_PATIENT, NULL, "{\"error_500_type\":\"Condition\"}", NULL);
+  Monitor *monitor = stack->monitor;
   Counts expected = baseline (DEMO_PATIENT);
-
-  stack = stack_load_with_faults (DEMO_PATIENT, NULL, "{\"error_500_type\":\"Condition\"}", NULL);
-  monitor = stack->monitor;
 
   g_assert_cmpstr (sv_patient_record_get_name (stack->record), ==, "Zoë Anneliese Müller");
   assert_section (stack->record, SV_SECTION_PROBLEMS, SV_SECTION_STATE_ERROR, "Internal server error (injected fault)");
@@ -447,7 +443,7 @@ test_error_500 (void)
   g_assert_cmpuint (sv_patient_record_get_section_count (stack->record, SV_SECTION_MEDICATIONS), ==,
                     expected.medications);
   /* A 500 is reported, not retried. */
-  g_assert_cmpuint (count_requests (monitor, (gboolean (*) (Req *, const char *)) is_search_of, "Condition"), ==, 1);
+  g_assert_cmpuint (count_requests (monitor, is_search_of, "Condition"), ==, 1);
   g_assert_cmpuint (count_requests (monitor, has_status, "500"), ==, 1);
 }
 
@@ -463,13 +459,9 @@ is_loopback_request (Req        *req,
 static void
 test_foreign_next_link (void)
 {
-  g_autoptr(Stack) stack = NULL;
-  g_autoptr(GError) error = NULL;
-  Monitor *monitor;
+  g_autoptr(Stack) stack = stack_load_with_faults (LARGE_PATIENT, NULL, "{\"foreign_next_link\":true}", NULL);
+  Monitor *monitor = stack->monitor;
   Counts expected = baseline (LARGE_PATIENT);
-
-  stack = stack_load_with_faults (LARGE_PATIENT, NULL, "{\"foreign_next_link\":true}", NULL);
-  monitor = stack->monitor;
 
   g_assert_cmpstr (sv_patient_record_get_name (stack->record), ==, "Margaret Rose O'Brien-Whitfield");
   assert_section (stack->record, SV_SECTION_PROBLEMS, SV_SECTION_STATE_PARTIAL, "foreign.example");
@@ -482,10 +474,10 @@ test_foreign_next_link (void)
   g_assert_cmpuint (sv_patient_record_get_section_count (stack->record, SV_SECTION_MEDICATIONS), <=, 200);
   g_assert_cmpuint (sv_patient_record_get_section_count (stack->record, SV_SECTION_MEDICATIONS), <,
                     expected.medications);
-  g_assert_cmpuint (count_requests (monitor, (gboolean (*) (Req *, const char *)) is_search_of, "Condition"), ==, 1);
-  g_assert_cmpuint (count_requests (monitor, (gboolean (*) (Req *, const char *)) is_search_of, "MedicationStatement"),
+  g_assert_cmpuint (count_requests (monitor, is_search_of, "Condition"), ==, 1);
+  g_assert_cmpuint (count_requests (monitor, is_search_of, "MedicationStatement"),
                     ==, 1);
-  g_assert_cmpuint (count_requests (monitor, (gboolean (*) (Req *, const char *)) is_search_of, "MedicationRequest"),
+  g_assert_cmpuint (count_requests (monitor, is_search_of, "MedicationRequest"),
                     ==, 1);
   /* Nothing was queued for the foreign host, nor any other. */
   g_assert_cmpuint (monitor->requests->len, >, 0);
@@ -525,7 +517,7 @@ test_truncated_json (void)
   g_assert_cmpstr (sv_patient_record_get_name (stack->record), ==, "Margaret Rose O'Brien-Whitfield");
   assert_section (stack->record, SV_SECTION_PROBLEMS, SV_SECTION_STATE_ERROR, "could not be read");
   assert_section (stack->record, SV_SECTION_MEDICATIONS, SV_SECTION_STATE_NOT_PERMITTED, NULL);
-  g_assert_cmpuint (count_requests (monitor, (gboolean (*) (Req *, const char *)) is_search_of, "Medication"), ==, 0);
+  g_assert_cmpuint (count_requests (monitor, is_search_of, "Medication"), ==, 0);
 
   /* The switch was one-shot: a reload reads everything. */
   g_assert_true (stack_load (stack, LARGE_PATIENT, &error));
