@@ -465,7 +465,8 @@ test_foreign_next_link (void)
 
   g_assert_cmpstr (sv_patient_record_get_name (stack->record), ==, "Margaret Rose O'Brien-Whitfield");
   assert_section (stack->record, SV_SECTION_PROBLEMS, SV_SECTION_STATE_PARTIAL, "foreign.example");
-  assert_section (stack->record, SV_SECTION_PROBLEMS, SV_SECTION_STATE_PARTIAL, "another server");
+  assert_section (stack->record, SV_SECTION_PROBLEMS, SV_SECTION_STATE_PARTIAL,
+                  "Paging stopped after 1 page: the next page is on another server");
   assert_section (stack->record, SV_SECTION_MEDICATIONS, SV_SECTION_STATE_PARTIAL, "foreign.example");
   /* The first page of each search, and no more. */
   g_assert_cmpuint (sv_patient_record_get_section_count (stack->record, SV_SECTION_PROBLEMS), >, 0);
@@ -516,6 +517,7 @@ test_truncated_json (void)
   g_assert_cmpuint (monitor->hook_count, ==, 2);
   g_assert_cmpstr (sv_patient_record_get_name (stack->record), ==, "Margaret Rose O'Brien-Whitfield");
   assert_section (stack->record, SV_SECTION_PROBLEMS, SV_SECTION_STATE_ERROR, "could not be read");
+  assert_section (stack->record, SV_SECTION_PROBLEMS, SV_SECTION_STATE_ERROR, "Try again");
   assert_section (stack->record, SV_SECTION_MEDICATIONS, SV_SECTION_STATE_NOT_PERMITTED, NULL);
   g_assert_cmpuint (count_requests (monitor, is_search_of, "Medication"), ==, 0);
 
