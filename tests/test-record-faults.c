@@ -542,9 +542,10 @@ test_token_expiry (void)
   guint refreshes, pages = 0;
 
   baseline (LARGE_PATIENT);
-  /* Two-second tokens from this sign-in on; each FHIR request waits
-   * 150 ms for the validator, so the 21 Condition pages outlast a token. */
-  stack = stack_load_with_faults (LARGE_PATIENT, NULL, "{\"token_lifetime\":2,\"validator_delay_ms\":150}", NULL);
+  /* Three-second tokens from this sign-in on; each FHIR request waits
+   * 200 ms for the validator, so the 21 Condition pages (4.2 s at least)
+   * outlast a token. */
+  stack = stack_load_with_faults (LARGE_PATIENT, NULL, "{\"token_lifetime\":3,\"validator_delay_ms\":200}", NULL);
   monitor = stack->monitor;
 
   assert_complete (stack, LARGE_PATIENT);
@@ -569,7 +570,7 @@ test_token_expiry (void)
   g_test_message ("%u Condition pages with %u tokens", pages, g_hash_table_size (condition_tokens));
   /* The Condition pages were read with more than one token… */
   g_assert_cmpuint (g_hash_table_size (condition_tokens), >=, 2);
-  /* …but a token is not thrown away after one request: a two-second token
+  /* …but a token is not thrown away after one request: a three-second token
    * is refreshed once it is half used, not before every request. */
   g_assert_true (reused);
 }
