@@ -24,8 +24,8 @@
  * whole app stack: SvSession on one SoupSession, SvSessionBearer, the
  * SvFhirClient on that same SoupSession, and SvPatientRecord. The test
  * watches every request the app queues on the session. The sandbox is a
- * private one (its own data and runtime dirs), because the fault switches
- * are global and other tests must not see them. */
+ * private one (its own port and data dir, found by no other test),
+ * because the fault switches are global. */
 
 #define LARGE_PATIENT "patient-010"
 #define DEMO_PATIENT "patient-001"
@@ -164,8 +164,6 @@ monitor_free (Monitor *monitor)
   g_object_unref (monitor->http);
   g_free (monitor);
 }
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Monitor, monitor_free)
 
 static gboolean
 is_search_of (Req        *req,
