@@ -28,7 +28,9 @@
  * because the fault switches are global. */
 
 #define LARGE_PATIENT "patient-010"
+#define LARGE_PATIENT_NAME "Margaret Rose O'Brien-Whitfield"
 #define DEMO_PATIENT "patient-001"
+#define DEMO_PATIENT_NAME "Zoë Anneliese Müller"
 #define TOKEN_PATH "/protocol/openid-connect/token"
 
 static GSubprocess *sandbox;
@@ -305,6 +307,9 @@ stack_load_with_faults (const char *patient,
   g_assert_no_error (error);
   stack->monitor->hook = NULL;
   set_faults (NULL);
+  /* Whatever went wrong in a section, the patient is shown. */
+  g_assert_cmpstr (sv_patient_record_get_name (stack->record), ==,
+                   g_str_equal (patient, LARGE_PATIENT) ? LARGE_PATIENT_NAME : DEMO_PATIENT_NAME);
   return g_steal_pointer (&stack);
 }
 
@@ -393,7 +398,6 @@ test_throttled (void)
   monitor = stack->monitor;
 
   assert_complete (stack, DEMO_PATIENT);
-  g_assert_cmpstr (sv_patient_record_get_name (stack->record), ==, "Zoë Anneliese Müller");
 
   for (guint i = 0; i < monitor->requests->len; i++)
     {
@@ -434,7 +438,6 @@ test_error_500 (void)
   Monitor *monitor = stack->monitor;
   Counts expected = baseline (DEMO_PATIENT);
 
-  g_assert_cmpstr (sv_patient_record_get_name (stack->record), ==, "Zoë Anneliese Müller");
   assert_section (stack->record, SV_SECTION_PROBLEMS, SV_SECTION_STATE_ERROR, "Internal server error (injected fault)");
   g_assert_cmpuint (g_list_model_get_n_items (sv_patient_record_get_problems (stack->record)), ==, 0);
   assert_section (stack->record, SV_SECTION_MEDICATIONS, SV_SECTION_STATE_OK, NULL);
@@ -461,7 +464,6 @@ test_foreign_next_link (void)
   Monitor *monitor = stack->monitor;
   Counts expected = baseline (LARGE_PATIENT);
 
-  g_assert_cmpstr (sv_patient_record_get_name (stack->record), ==, "Margaret Rose O'Brien-Whitfield");
   assert_section (stack->record, SV_SECTION_PROBLEMS, SV_SECTION_STATE_PARTIAL, "foreign.example");
   assert_section (stack->record, SV_SECTION_PROBLEMS, SV_SECTION_STATE_PARTIAL,
                   "Paging stopped after 1 page: the next page is on another server");
@@ -513,7 +515,6 @@ test_truncated_json (void)
   monitor = stack->monitor;
 
   g_assert_cmpuint (monitor->hook_count, ==, 2);
-  g_assert_cmpstr (sv_patient_record_get_name (stack->record), ==, "Margaret Rose O'Brien-Whitfield");
   assert_section (stack->record, SV_SECTION_PROBLEMS, SV_SECTION_STATE_ERROR, "could not be read");
   assert_section (stack->record, SV_SECTION_PROBLEMS, SV_SECTION_STATE_ERROR, "Try again");
   assert_section (stack->record, SV_SECTION_MEDICATIONS, SV_SECTION_STATE_NOT_PERMITTED, NULL);
