@@ -4,6 +4,9 @@
 #include "sv-test-sandbox.h"
 
 #include <string.h>
+#include <unistd.h>
+
+#include "auth/sv-test-wait.h"
 
 /* Helpers for the GTK-free tests that run the real smart-sandbox. */
 
@@ -137,16 +140,34 @@ char *
 sv_test_sandbox_browse (const char  *authorization_url,
                         GError     **error)
 {
+  return sv_test_sandbox_browse_for (authorization_url, NULL, error);
+}
+
+/**
+ * sv_test_sandbox_browse_for:
+ * @authorization_url: the app's authorization request
+ * @patient: (nullable): the patient to pick; %NULL for the first one
+ * @error: return location for an error
+ *
+ * Like sv_test_sandbox_browse(), picking @patient in the patient picker.
+ *
+ * Returns: (transfer full) (nullable): the redirect address, with the code
+ */
+char *
+sv_test_sandbox_browse_for (const char  *authorization_url,
+                            const char  *patient,
+                            GError     **error)
+{
   const char *script = "import sys; sys.path.insert(0, sys.argv[2]); "
                        "from sandbox_browser import play_browser; "
-                       "print(play_browser(sys.argv[1], follow_redirect=False)[1])";
+                       "print(play_browser(sys.argv[1], sys.argv[3] or None, follow_redirect=False)[1])";
   g_autoptr(GSubprocess) python = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autofree char *out = NULL;
 
   python = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, error,
                              "python3", "-c", script, authorization_url,
-                             g_test_get_dir (G_TEST_DIST), NULL);
+                             g_test_get_dir (G_TEST_DIST), patient != NULL ? patient : "", NULL);
   if (python == NULL)
     return NULL;
   /* The main loop keeps running: the sandbox may be our child, and its
@@ -162,4 +183,62 @@ sv_test_sandbox_browse (const char  *authorization_url,
       return NULL;
     }
   return g_strdup (g_strstrip (out));
+}
+
+/**
+ * sv_test_sandbox_sign_in:
+ * @fhir_base: the sandbox's FHIR base
+ * @client_id: its public client
+ * @http: the application's HTTP session
+ * @patient: (nullable): the patient to pick in the sandbox's picker
+ * @scopes: (nullable): the scopes to ask for; %NULL for the app's defaults
+ *
+ * Signs in as the clinician through the app's own SvSession (discovery,
+ * PKCE, code exchange, id_token check), the test being the browser.
+ *
+ * Returns: (transfer full): the signed-in session
+ */
+SvSession *
+sv_test_sandbox_sign_in (const char  *fhir_base,
+                         const char  *client_id,
+                         SoupSession *http,
+                         const char  *patient,
+                         const char  *scopes)
+{
+  static guint n_profiles;
+  const char *redirect_uri = "http://127.0.0.1:1/oauth2redirect";
+  g_autofree char *name = g_strdup_printf ("test-sandbox-%d-%u", (int) getpid (), ++n_profiles);
+  g_autoptr(SvServerProfile) profile = sv_server_profile_new (name);
+  g_autoptr(SvTokenStore) store = sv_token_store_new ();
+  g_autoptr(SvDiscovery) discovery = NULL;
+  g_autoptr(SvSession) session = NULL;
+  g_autoptr(SvAuthorizationRequest) request = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) signed_in = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *redirect = NULL;
+
+  sv_server_profile_set_fhir_base_url (profile, fhir_base);
+  sv_server_profile_set_client_id (profile, client_id);
+  sv_server_profile_set_redirect_mode (profile, SV_REDIRECT_BROWSER);
+  if (scopes != NULL)
+    sv_server_profile_set_scopes (profile, scopes);
+
+  sv_discovery_fetch_async (profile, http, NULL, sv_test_store_result, &result);
+  discovery = sv_discovery_fetch_finish (sv_test_wait (&result), &error);
+  g_assert_no_error (error);
+
+  session = sv_session_new (profile, discovery, http, store, NULL);
+  request = sv_session_new_authorization_request (session, redirect_uri, &error);
+  g_assert_no_error (error);
+  url = sv_authorization_request_dup_url (request);
+  redirect = sv_test_sandbox_browse_for (url, patient, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (redirect, redirect_uri));
+
+  sv_session_sign_in_async (session, request, redirect, NULL, sv_test_store_result, &signed_in);
+  g_assert_true (sv_session_sign_in_finish (session, sv_test_wait (&signed_in), &error));
+  g_assert_no_error (error);
+  return g_steal_pointer (&session);
 }

@@ -4,6 +4,7 @@
 #include <libsoup/soup.h>
 
 #include "sv-sandbox.h"
+#include "sv-session.h"
 
 G_BEGIN_DECLS
 
@@ -21,5 +22,14 @@ void     sv_test_wait_until     (gboolean    (*check) (gpointer data),
                                 const char   *what);
 char    *sv_test_sandbox_browse (const char  *authorization_url,
                                  GError     **error);
+char    *sv_test_sandbox_browse_for (const char  *authorization_url,
+                                     const char  *patient,
+                                     GError     **error);
+
+SvSession *sv_test_sandbox_sign_in (const char  *fhir_base,
+                                    const char  *client_id,
+                                    SoupSession *http,
+                                    const char  *patient,
+                                    const char  *scopes);
 
 G_END_DECLS

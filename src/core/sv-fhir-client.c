@@ -421,7 +421,8 @@ parse_thread (GTask        *task,
   if (!json_parser_load_from_data (parser, data, size, &error))
     {
       g_task_return_new_error (task, SV_ERROR, SV_ERROR_PROTOCOL,
-                               _("The FHIR server sent data that could not be read: %s"),
+                               _("The FHIR server sent data that could not be read (%s). Try again; "
+                                 "if it happens again, tell the server’s administrator."),
                                error->message);
       return;
     }
@@ -977,7 +978,10 @@ search_page_cb (GObject      *object,
 
       search->result->partial = TRUE;
       search->result->partial_reason =
-        g_strdup_printf (_("Paging stopped after %u pages: the next page is on another server (%s) and was not requested."),
+        g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                      "Paging stopped after %u page: the next page is on another server (%s) and was not requested.",
+                                      "Paging stopped after %u pages: the next page is on another server (%s) and was not requested.",
+                                      search->result->n_pages),
                          search->result->n_pages, host != NULL ? host : _("unknown"));
       g_debug ("%s search stopped: next link on another origin", search->resource_type);
     }
@@ -986,7 +990,10 @@ search_page_cb (GObject      *object,
     {
       search->result->partial = TRUE;
       search->result->partial_reason =
-        g_strdup_printf (_("Paging stopped after %u pages: the server kept sending more pages."),
+        g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                      "Paging stopped after %u page: the server kept sending more pages.",
+                                      "Paging stopped after %u pages: the server kept sending more pages.",
+                                      search->result->n_pages),
                          search->result->n_pages);
     }
 

@@ -36,6 +36,8 @@ struct _SvSession
   char *access_token;
   char *refresh_token;
   gint64 expires_at;
+  /* How long the access token was issued for; 0 when not known. */
+  gint64 lifetime;
   char *granted_scope;
   char *asked_scope;
   char *patient;
@@ -101,6 +103,14 @@ now_seconds (void)
   return g_get_real_time () / G_USEC_PER_SEC;
 }
 
+/* A token that lives shorter than twice the margin is refreshed once half
+ * used; else it would be refreshed before every request. */
+static gint64
+refresh_margin (SvSession *self)
+{
+  return self->lifetime > 0 ? MIN (REFRESH_MARGIN_SECONDS, self->lifetime / 2) : REFRESH_MARGIN_SECONDS;
+}
+
 static void
 wipe (char **secret)
 {
@@ -115,6 +125,7 @@ clear_state (SvSession *self)
   wipe (&self->access_token);
   wipe (&self->refresh_token);
   self->expires_at = 0;
+  self->lifetime = 0;
   g_clear_pointer (&self->granted_scope, g_free);
   g_clear_pointer (&self->asked_scope, g_free);
   g_clear_pointer (&self->patient, g_free);
@@ -352,7 +363,7 @@ schedule_refresh (SvSession *self)
   if (!self->auto_refresh || self->refresh_token == NULL)
     return;
 
-  delay = MAX (self->expires_at - REFRESH_MARGIN_SECONDS - now_seconds (), 1);
+  delay = MAX (self->expires_at - refresh_margin (self) - now_seconds (), 1);
   self->refresh_timer = g_timeout_add_seconds ((guint) MIN (delay, G_MAXUINT / 2), on_refresh_timer, self);
 }
 
@@ -407,6 +418,7 @@ apply_response (SvSession       *self,
   wipe (&self->access_token);
   self->access_token = g_strdup (sv_token_response_get_access_token (response));
   self->expires_at = sv_token_response_get_expires_at (response);
+  self->lifetime = MAX (self->expires_at - now_seconds (), 0);
 
   /* Rotation: keep the new refresh token when one comes back, else the old. */
   if (sv_token_response_get_refresh_token (response) != NULL)
@@ -831,7 +843,7 @@ sv_session_get_access_token_async (SvSession           *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, sv_session_get_access_token_async);
 
-  if (self->access_token != NULL && now_seconds () < self->expires_at - REFRESH_MARGIN_SECONDS)
+  if (self->access_token != NULL && now_seconds () < self->expires_at - refresh_margin (self))
     {
       g_task_return_pointer (task, g_strdup (self->access_token), g_free);
       return;
