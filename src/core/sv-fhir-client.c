@@ -11,6 +11,7 @@
 
 #include "sv-error.h"
 #include "sv-fhir-value.h"
+#include "sv-http.h"
 
 /* A FHIR REST client for the few interactions the viewer needs: read, search
  * with paging, and batched reads by _id. It holds to ../shared/docs/HEALTHLAKE.md
@@ -271,6 +272,7 @@ sv_fhir_client_new (const char      *base_url,
   else
     self->session = soup_session_new_with_options ("user-agent", "smart-viewer/" PACKAGE_VERSION,
                                                    "timeout", 60,
+                                                   "max-conns-per-host", SV_HTTP_MAX_CONNS_PER_HOST,
                                                    NULL);
 
   return g_steal_pointer (&self);
