@@ -12,6 +12,7 @@
 #include "sv-error.h"
 #include "sv-fhir-value.h"
 #include "sv-http.h"
+#include "sv-json-reader.h"
 
 /* A FHIR REST client for the few interactions the viewer needs: read, search
  * with paging, and batched reads by _id. It holds to ../shared/docs/HEALTHLAKE.md
@@ -67,6 +68,7 @@ sv_fhir_search_result_free (SvFhirSearchResult *result)
     return;
 
   g_clear_pointer (&result->matches, g_ptr_array_unref);
+  g_clear_pointer (&result->match_texts, g_ptr_array_unref);
   g_clear_pointer (&result->included, g_hash_table_unref);
   g_clear_pointer (&result->invalid, g_ptr_array_unref);
   g_free (result->partial_reason);
@@ -79,6 +81,7 @@ search_result_new (void)
   SvFhirSearchResult *result = g_new0 (SvFhirSearchResult, 1);
 
   result->matches = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  result->match_texts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   result->included = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             (GDestroyNotify) json_object_unref);
   result->invalid = g_ptr_array_new_with_free_func (g_free);
@@ -400,7 +403,27 @@ sleep_finish (GAsyncResult  *result,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-/* Parsing in a worker: the task's data is the body, the result the root node. */
+/* A response read: its tree, its text, and where each Bundle entry's
+ * resource lies in the text. */
+typedef struct
+{
+  JsonNode *root;
+  GBytes   *body;
+  GArray   *spans;
+} Page;
+
+static void
+page_free (Page *page)
+{
+  g_clear_pointer (&page->root, json_node_unref);
+  g_clear_pointer (&page->body, g_bytes_unref);
+  g_clear_pointer (&page->spans, g_array_unref);
+  g_free (page);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Page, page_free)
+
+/* Parsing in a worker: the task's data is the body, the result a Page. */
 static void
 parse_thread (GTask        *task,
               gpointer      source_object,
@@ -408,7 +431,7 @@ parse_thread (GTask        *task,
               GCancellable *cancellable)
 {
   GBytes *body = task_data;
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(Page) page = g_new0 (Page, 1);
   g_autoptr(GError) error = NULL;
   gsize size;
   const char *data = g_bytes_get_data (body, &size);
@@ -420,7 +443,10 @@ parse_thread (GTask        *task,
       return;
     }
 
-  if (!json_parser_load_from_data (parser, data, size, &error))
+  page->body = g_bytes_ref (body);
+  page->spans = g_array_new (FALSE, FALSE, sizeof (SvJsonSpan));
+  page->root = sv_json_reader_parse (data, size, page->spans, &error);
+  if (page->root == NULL)
     {
       g_task_return_new_error (task, SV_ERROR, SV_ERROR_PROTOCOL,
                                _("The FHIR server sent data that could not be read: %s"),
@@ -428,7 +454,7 @@ parse_thread (GTask        *task,
       return;
     }
 
-  g_task_return_pointer (task, json_parser_steal_root (parser), (GDestroyNotify) json_node_unref);
+  g_task_return_pointer (task, g_steal_pointer (&page), (GDestroyNotify) page_free);
 }
 
 static void
@@ -444,7 +470,7 @@ parse_async (GBytes              *body,
   g_task_run_in_thread (task, parse_thread);
 }
 
-static JsonNode *
+static Page *
 parse_finish (GAsyncResult  *result,
               GError       **error)
 {
@@ -546,7 +572,8 @@ fetch_parsed_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   Fetch *fetch = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) root = parse_finish (result, &error);
+  g_autoptr(Page) page = parse_finish (result, &error);
+  JsonNode *root = page != NULL ? page->root : NULL;
   guint status = soup_message_get_status (fetch->msg);
   g_autofree char *outcome = NULL;
 
@@ -564,7 +591,7 @@ fetch_parsed_cb (GObject      *object,
         g_task_return_new_error (task, SV_ERROR, SV_ERROR_PROTOCOL, "%s",
                                  _("The FHIR server sent something that is not a FHIR resource."));
       else
-        g_task_return_pointer (task, g_steal_pointer (&root), (GDestroyNotify) json_node_unref);
+        g_task_return_pointer (task, g_steal_pointer (&page), (GDestroyNotify) page_free);
       return;
     }
 
@@ -761,7 +788,7 @@ fetch_json_async (SvFhirClient        *self,
   fetch_begin (task);
 }
 
-static JsonNode *
+static Page *
 fetch_json_finish (GAsyncResult  *result,
                    GError       **error)
 {
@@ -776,16 +803,16 @@ read_fetched_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   const char *resource_type = g_task_get_task_data (task);
   GError *error = NULL;
-  g_autoptr(JsonNode) root = fetch_json_finish (result, &error);
+  g_autoptr(Page) page = fetch_json_finish (result, &error);
   JsonObject *resource;
 
-  if (root == NULL)
+  if (page == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
 
-  resource = json_node_get_object (root);
+  resource = json_node_get_object (page->root);
   if (g_strcmp0 (sv_fhir_member_string (resource, "resourceType"), resource_type) != 0)
     {
       g_task_return_new_error (task, SV_ERROR, SV_ERROR_PROTOCOL,
@@ -869,9 +896,23 @@ search_free (Search *search)
 static void search_page (GTask      *task,
                          const char *url);
 
+/* The text of entry @index's resource: a piece of the page, which it
+ * keeps alive. */
+static GBytes *
+page_resource_text (Page  *page,
+                    guint  index)
+{
+  SvJsonSpan span = { 0, 0 };
+
+  if (page->spans != NULL && index < page->spans->len)
+    span = g_array_index (page->spans, SvJsonSpan, index);
+  return g_bytes_new_from_bytes (page->body, span.offset, span.length);
+}
+
 static void
 search_take_bundle (Search     *search,
-                    JsonObject *bundle)
+                    JsonObject *bundle,
+                    Page       *page)
 {
   JsonArray *entries = sv_fhir_member_array (bundle, "entry");
   guint n = entries != NULL ? json_array_get_length (entries) : 0;
@@ -905,6 +946,7 @@ search_take_bundle (Search     *search,
       /* Whether a match is usable is for the caller to judge; it reports
        * the ones it cannot show with their type and id. */
       g_ptr_array_add (search->result->matches, json_object_ref (resource));
+      g_ptr_array_add (search->result->match_texts, page_resource_text (page, i));
     }
 }
 
@@ -935,18 +977,18 @@ search_page_cb (GObject      *object,
   SvFhirClient *self = g_task_get_source_object (task);
   Search *search = g_task_get_task_data (task);
   GError *error = NULL;
-  g_autoptr(JsonNode) root = fetch_json_finish (result, &error);
+  g_autoptr(Page) page = fetch_json_finish (result, &error);
   JsonObject *bundle;
   const char *next;
   g_autoptr(GUri) next_uri = NULL;
 
-  if (root == NULL)
+  if (page == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
 
-  bundle = json_node_get_object (root);
+  bundle = json_node_get_object (page->root);
   if (g_strcmp0 (sv_fhir_member_string (bundle, "resourceType"), "Bundle") != 0)
     {
       g_task_return_new_error (task, SV_ERROR, SV_ERROR_PROTOCOL, "%s",
@@ -955,7 +997,7 @@ search_page_cb (GObject      *object,
     }
 
   search->result->n_pages++;
-  search_take_bundle (search, bundle);
+  search_take_bundle (search, bundle, page);
 
   next = bundle_next_link (bundle);
   if (next == NULL || *next == '\0')

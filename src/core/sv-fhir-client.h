@@ -14,6 +14,8 @@ G_BEGIN_DECLS
  * SvFhirSearchResult:
  * @matches: (element-type JsonObject): the resources the search matched, in
  *   server order, across all pages
+ * @match_texts: (element-type GBytes): the JSON text of each match, as the
+ *   server sent it, in the same order
  * @included: (element-type utf8 JsonObject): other resources of the Bundles
  *   (`_include`), by "Type/id"
  * @invalid: (element-type utf8): entries that were not resources, described
@@ -32,6 +34,7 @@ typedef struct
   gboolean    partial;
   char       *partial_reason;
   guint       n_pages;
+  GPtrArray  *match_texts;
 } SvFhirSearchResult;
 
 void sv_fhir_search_result_free (SvFhirSearchResult *result);

@@ -6,6 +6,7 @@
 #include "sv-fhir-value.h"
 
 #include "sv-error.h"
+#include "sv-json-reader.h"
 
 #include <glib/gi18n.h>
 #include <stdlib.h>
@@ -1235,4 +1236,51 @@ sv_fhir_resource_check (JsonObject  *resource,
     }
 
   return TRUE;
+}
+
+/**
+ * sv_fhir_resource_from_text:
+ * @text: (nullable): a resource's JSON text that was read once already
+ *
+ * Returns: (transfer full) (nullable): the resource's tree, %NULL when
+ *   @text is %NULL or not a JSON object
+ */
+JsonObject *
+sv_fhir_resource_from_text (GBytes *text)
+{
+  g_autoptr(JsonNode) root = NULL;
+  gsize size = 0;
+  const char *data = text != NULL ? g_bytes_get_data (text, &size) : NULL;
+
+  if (data == NULL || size == 0)
+    return NULL;
+
+  root = sv_json_reader_parse (data, size, NULL, NULL);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+  return json_object_ref (json_node_get_object (root));
+}
+
+/**
+ * sv_fhir_resource_pretty_text:
+ * @resource: (nullable): a resource's tree
+ * @text: (nullable): its JSON text, used when @resource is %NULL
+ *
+ * Returns: (transfer full): the resource as indented JSON, for people to
+ *   read ("{}" when there is neither)
+ */
+char *
+sv_fhir_resource_pretty_text (JsonObject *resource,
+                              GBytes     *text)
+{
+  g_autoptr(JsonObject) read = resource == NULL ? sv_fhir_resource_from_text (text) : NULL;
+  g_autoptr(JsonNode) node = json_node_alloc ();
+
+  if (resource == NULL)
+    resource = read;
+  if (resource == NULL)
+    return g_strdup ("{}");
+
+  json_node_init_object (node, resource);
+  return json_to_string (node, TRUE);
 }

@@ -107,6 +107,9 @@ gboolean         sv_fhir_inferred_confidence   (JsonObject      *resource,
                                                 double          *confidence);
 char            *sv_fhir_reference_id          (const char      *reference,
                                                 const char      *resource_type);
+JsonObject      *sv_fhir_resource_from_text    (GBytes          *text);
+char            *sv_fhir_resource_pretty_text  (JsonObject      *resource,
+                                                GBytes          *text);
 gboolean         sv_fhir_resource_check        (JsonObject      *resource,
                                                 const char      *resource_type,
                                                 const char      *members,

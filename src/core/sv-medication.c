@@ -19,6 +19,8 @@ struct _SvMedication
   GObject            parent_instance;
 
   JsonObject        *resource;
+  GBytes            *text;
+  char              *id;
   gboolean           ordered;
   char              *display;
   GPtrArray         *codings;
@@ -95,7 +97,9 @@ sv_medication_finalize (GObject *object)
   SvMedication *self = SV_MEDICATION (object);
 
   g_clear_pointer (&self->resource, json_object_unref);
+  g_clear_pointer (&self->text, g_bytes_unref);
   g_clear_pointer (&self->codings, g_ptr_array_unref);
+  g_free (self->id);
   g_free (self->display);
   g_free (self->status);
   g_free (self->dosage_text);
@@ -350,6 +354,26 @@ SvMedication *
 sv_medication_new_from_json (JsonObject  *resource,
                              GError     **error)
 {
+  return sv_medication_new_from_resource (resource, NULL, error);
+}
+
+/**
+ * sv_medication_new_from_resource:
+ * @resource: a MedicationStatement or MedicationRequest
+ * @text: (nullable): its JSON text as the server sent it
+ * @error: return location for a #GError
+ *
+ * With @text, the row keeps the text instead of @resource's tree (see
+ * sv_problem_new_from_resource()).
+ *
+ * Returns: (transfer full) (nullable): the row, %NULL when @resource cannot
+ *   be read
+ */
+SvMedication *
+sv_medication_new_from_resource (JsonObject  *resource,
+                                 GBytes      *text,
+                                 GError     **error)
+{
   g_autoptr(SvMedication) self = NULL;
   const char *type = NULL;
   const char *start = NULL;
@@ -369,7 +393,11 @@ sv_medication_new_from_json (JsonObject  *resource,
     return NULL;
 
   self = g_object_new (SV_TYPE_MEDICATION, NULL);
-  self->resource = json_object_ref (resource);
+  if (text != NULL && g_bytes_get_size (text) > 0)
+    self->text = g_bytes_ref (text);
+  else
+    self->resource = json_object_ref (resource);
+  self->id = g_strdup (sv_fhir_member_string (resource, "id"));
   self->ordered = g_strcmp0 (type, "MedicationRequest") == 0;
   self->status = g_strdup (sv_fhir_member_string (resource, "status"));
   self->group = group_of (self->status);
@@ -422,7 +450,7 @@ const char *
 sv_medication_get_id (SvMedication *self)
 {
   g_return_val_if_fail (SV_IS_MEDICATION (self), NULL);
-  return sv_fhir_member_string (self->resource, "id");
+  return self->id;
 }
 
 /**
@@ -648,11 +676,7 @@ sv_medication_get_raw_json (SvMedication *self)
   g_return_val_if_fail (SV_IS_MEDICATION (self), NULL);
 
   if (self->raw_json == NULL)
-    {
-      g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), self->resource);
-
-      self->raw_json = json_to_string (node, TRUE);
-    }
+    self->raw_json = sv_fhir_resource_pretty_text (self->resource, self->text);
 
   return self->raw_json;
 }
@@ -661,12 +685,16 @@ sv_medication_get_raw_json (SvMedication *self)
  * sv_medication_get_resource:
  * @self: a #SvMedication
  *
- * Returns: (transfer none): the MedicationStatement or MedicationRequest
+ * Returns: (transfer none): the MedicationStatement or MedicationRequest,
+ *   read again from its text when the row kept only that
  */
 JsonObject *
 sv_medication_get_resource (SvMedication *self)
 {
   g_return_val_if_fail (SV_IS_MEDICATION (self), NULL);
+
+  if (self->resource == NULL)
+    self->resource = sv_fhir_resource_from_text (self->text);
   return self->resource;
 }
 

@@ -29,6 +29,9 @@ G_DECLARE_FINAL_TYPE (SvMedication, sv_medication, SV, MEDICATION, GObject)
 
 SvMedication      *sv_medication_new_from_json             (JsonObject    *resource,
                                                             GError       **error);
+SvMedication      *sv_medication_new_from_resource         (JsonObject    *resource,
+                                                            GBytes        *text,
+                                                            GError       **error);
 const char        *sv_medication_get_id                    (SvMedication  *self);
 const char        *sv_medication_get_resource_type         (SvMedication  *self);
 const char        *sv_medication_get_source                (SvMedication  *self);

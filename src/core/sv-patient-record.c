@@ -712,11 +712,12 @@ build_rows_thread (GTask        *task,
   for (guint i = 0; i < result->matches->len; i++)
     {
       JsonObject *resource = g_ptr_array_index (result->matches, i);
+      GBytes *text = i < result->match_texts->len ? g_ptr_array_index (result->match_texts, i) : NULL;
       g_autoptr(GError) error = NULL;
 
       if (built->res == RES_CONDITION)
         {
-          g_autoptr(SvProblem) row = sv_problem_new_from_json (resource, &error);
+          g_autoptr(SvProblem) row = sv_problem_new_from_resource (resource, text, &error);
 
           if (row == NULL)
             g_ptr_array_add (built->skipped, describe_skipped (resource, "Condition", error));
@@ -729,7 +730,7 @@ build_rows_thread (GTask        *task,
         }
       else
         {
-          g_autoptr(SvMedication) row = sv_medication_new_from_json (resource, &error);
+          g_autoptr(SvMedication) row = sv_medication_new_from_resource (resource, text, &error);
 
           if (row == NULL)
             g_ptr_array_add (built->skipped, describe_skipped (resource, res_types[built->res], error));
@@ -737,6 +738,11 @@ build_rows_thread (GTask        *task,
             g_ptr_array_add (built->medications, g_steal_pointer (&row));
         }
     }
+
+  /* The rows keep the resources' texts, not their trees: the trees are
+   * freed here, off the main loop, where thousands take a while. */
+  g_ptr_array_set_size (result->matches, 0);
+  g_ptr_array_set_size (result->match_texts, 0);
 
   g_ptr_array_sort (built->problems, compare_problems);
   g_ptr_array_sort (built->diagnoses, compare_problems);

@@ -22,6 +22,9 @@ struct _SvProblem
   GObject            parent_instance;
 
   JsonObject        *resource;
+  GBytes            *text;
+  char              *id;
+  char              *recorded_date;
   char              *display;
   GPtrArray         *codings;
   char              *clinical_status;
@@ -83,7 +86,10 @@ sv_problem_finalize (GObject *object)
   SvProblem *self = SV_PROBLEM (object);
 
   g_clear_pointer (&self->resource, json_object_unref);
+  g_clear_pointer (&self->text, g_bytes_unref);
   g_clear_pointer (&self->codings, g_ptr_array_unref);
+  g_free (self->id);
+  g_free (self->recorded_date);
   g_free (self->display);
   g_free (self->clinical_status);
   g_free (self->verification_status);
@@ -306,6 +312,28 @@ SvProblem *
 sv_problem_new_from_json (JsonObject  *condition,
                           GError     **error)
 {
+  return sv_problem_new_from_resource (condition, NULL, error);
+}
+
+/**
+ * sv_problem_new_from_resource:
+ * @condition: a Condition resource
+ * @text: (nullable): its JSON text as the server sent it
+ * @error: return location for a #GError
+ *
+ * With @text, the row keeps the text instead of @condition's tree, which
+ * is many times larger: a record of thousands of rows then holds little
+ * more than the texts it shows. The tree is read again from the text when
+ * it is asked for (sv_problem_get_resource(), the raw JSON).
+ *
+ * Returns: (transfer full) (nullable): the row, %NULL when @condition cannot
+ *   be read (wrong type, no id, elements of the wrong JSON type)
+ */
+SvProblem *
+sv_problem_new_from_resource (JsonObject  *condition,
+                              GBytes      *text,
+                              GError     **error)
+{
   g_autoptr(SvProblem) self = NULL;
   JsonObject *code;
 
@@ -318,7 +346,12 @@ sv_problem_new_from_json (JsonObject  *condition,
     return NULL;
 
   self = g_object_new (SV_TYPE_PROBLEM, NULL);
-  self->resource = json_object_ref (condition);
+  if (text != NULL && g_bytes_get_size (text) > 0)
+    self->text = g_bytes_ref (text);
+  else
+    self->resource = json_object_ref (condition);
+  self->id = g_strdup (sv_fhir_member_string (condition, "id"));
+  self->recorded_date = g_strdup (sv_fhir_member_string (condition, "recordedDate"));
 
   code = sv_fhir_member_object (condition, "code");
   self->display = sv_fhir_concept_display (code, SV_CODE_DOMAIN_CONDITION);
@@ -351,7 +384,7 @@ const char *
 sv_problem_get_id (SvProblem *self)
 {
   g_return_val_if_fail (SV_IS_PROBLEM (self), NULL);
-  return sv_fhir_member_string (self->resource, "id");
+  return self->id;
 }
 
 /**
@@ -520,7 +553,7 @@ const char *
 sv_problem_get_recorded_date (SvProblem *self)
 {
   g_return_val_if_fail (SV_IS_PROBLEM (self), NULL);
-  return sv_fhir_member_string (self->resource, "recordedDate");
+  return self->recorded_date;
 }
 
 /**
@@ -619,11 +652,7 @@ sv_problem_get_raw_json (SvProblem *self)
   g_return_val_if_fail (SV_IS_PROBLEM (self), NULL);
 
   if (self->raw_json == NULL)
-    {
-      g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), self->resource);
-
-      self->raw_json = json_to_string (node, TRUE);
-    }
+    self->raw_json = sv_fhir_resource_pretty_text (self->resource, self->text);
 
   return self->raw_json;
 }
@@ -632,12 +661,16 @@ sv_problem_get_raw_json (SvProblem *self)
  * sv_problem_get_resource:
  * @self: a #SvProblem
  *
- * Returns: (transfer none): the Condition
+ * Returns: (transfer none): the Condition, read again from its text when
+ *   the row kept only that
  */
 JsonObject *
 sv_problem_get_resource (SvProblem *self)
 {
   g_return_val_if_fail (SV_IS_PROBLEM (self), NULL);
+
+  if (self->resource == NULL)
+    self->resource = sv_fhir_resource_from_text (self->text);
   return self->resource;
 }
 
