@@ -552,6 +552,10 @@ typedef struct
   gboolean     refreshed;
   guint        retries;
   guint        redirects;
+  /* Called with a successful answer's body before it is parsed. */
+  void       (*on_body) (gpointer  data,
+                         GBytes   *body);
+  gpointer     on_body_data;
 } Fetch;
 
 static void
@@ -705,6 +709,9 @@ fetch_sent_cb (GObject      *object,
       return;
     }
 
+  if (fetch->on_body != NULL && SOUP_STATUS_IS_SUCCESSFUL (status))
+    fetch->on_body (fetch->on_body_data, body);
+
   parse_async (body, cancellable, fetch_parsed_cb, g_steal_pointer (&task));
 }
 
@@ -773,19 +780,34 @@ fetch_begin (GTask *task)
 }
 
 static void
+fetch_json_full_async (SvFhirClient        *self,
+                       const char          *url,
+                       void               (*on_body) (gpointer  data,
+                                                      GBytes   *body),
+                       gpointer             on_body_data,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  Fetch *fetch = g_new0 (Fetch, 1);
+
+  g_task_set_source_tag (task, fetch_json_full_async);
+  fetch->url = g_strdup (url);
+  fetch->on_body = on_body;
+  fetch->on_body_data = on_body_data;
+  g_task_set_task_data (task, fetch, (GDestroyNotify) fetch_free);
+  fetch_begin (task);
+}
+
+static void
 fetch_json_async (SvFhirClient        *self,
                   const char          *url,
                   GCancellable        *cancellable,
                   GAsyncReadyCallback  callback,
                   gpointer             user_data)
 {
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-  Fetch *fetch = g_new0 (Fetch, 1);
-
-  g_task_set_source_tag (task, fetch_json_async);
-  fetch->url = g_strdup (url);
-  g_task_set_task_data (task, fetch, (GDestroyNotify) fetch_free);
-  fetch_begin (task);
+  fetch_json_full_async (self, url, NULL, NULL, cancellable, callback, user_data);
 }
 
 static Page *
@@ -877,24 +899,81 @@ sv_fhir_client_read_finish (SvFhirClient  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* A search reads its pages in order, but asks for page n + 1 as soon as
+ * page n has arrived, while page n is still parsed in a worker: the next
+ * link is looked up in the text first (sv_json_reader_next_link()), and
+ * the parsed Bundle must then agree. The pages in flight wait in a queue,
+ * so that they are taken in order whatever order their parsing ends in. */
+typedef struct
+{
+  GTask    *task;
+  char     *url;
+  char     *prefetched;
+  Page     *page;
+  GError   *error;
+  gboolean  done;
+  gboolean  orphan;
+} PageFetch;
+
 typedef struct
 {
   char               *resource_type;
   SvFhirSearchResult *result;
   GHashTable         *visited;
+  GQueue              pages;
+  guint               n_started;
+  gboolean            finished;
+  GCancellable       *cancellable;
+  GCancellable       *task_cancellable;
+  gulong              cancel_handler;
 } Search;
+
+static void
+page_fetch_free (PageFetch *fetch)
+{
+  g_clear_object (&fetch->task);
+  g_free (fetch->url);
+  g_free (fetch->prefetched);
+  g_clear_pointer (&fetch->page, page_free);
+  g_clear_error (&fetch->error);
+  g_free (fetch);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PageFetch, page_fetch_free)
+
+/* Pages in flight that will not be taken: dropped when they come back. */
+static void
+search_drop_pages (Search *search)
+{
+  PageFetch *fetch;
+
+  while ((fetch = g_queue_pop_head (&search->pages)) != NULL)
+    {
+      if (fetch->done)
+        page_fetch_free (fetch);
+      else
+        fetch->orphan = TRUE;
+    }
+}
 
 static void
 search_free (Search *search)
 {
+  /* Every page fetch holds the task: none is left when this runs. */
+  g_assert (g_queue_is_empty (&search->pages));
+
+  if (search->cancel_handler != 0)
+    g_cancellable_disconnect (search->task_cancellable, search->cancel_handler);
+  g_clear_object (&search->task_cancellable);
+  g_clear_object (&search->cancellable);
   g_free (search->resource_type);
   sv_fhir_search_result_free (search->result);
   g_hash_table_unref (search->visited);
   g_free (search);
 }
 
-static void search_page (GTask      *task,
-                         const char *url);
+static void search_start_page (GTask      *task,
+                               const char *url);
 
 /* The text of entry @index's resource: a piece of the page, which it
  * keeps alive. */
@@ -968,84 +1047,172 @@ bundle_next_link (JsonObject *bundle)
   return NULL;
 }
 
+/* Ends the search once; pages still in flight are cancelled and dropped
+ * when they come back. */
+static void
+search_finish (GTask  *task,
+               GError *error)
+{
+  Search *search = g_task_get_task_data (task);
+
+  search->finished = TRUE;
+  search_drop_pages (search);
+  g_cancellable_cancel (search->cancellable);
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&search->result),
+                           (GDestroyNotify) sv_fhir_search_result_free);
+}
+
+/* Whether a next link may be followed: on the FHIR origin, not seen
+ * before, and not beyond the page limit. Otherwise the reason, translated. */
+static gboolean
+next_allowed (SvFhirClient *self,
+              Search       *search,
+              const char   *next,
+              guint         n_pages,
+              char        **reason)
+{
+  g_autoptr(GUri) next_uri = g_uri_parse_relative (self->base_uri, next, G_URI_FLAGS_ENCODED, NULL);
+
+  if (next_uri == NULL || !same_origin (next_uri, self->base_uri))
+    {
+      const char *host = next_uri != NULL ? g_uri_get_host (next_uri) : NULL;
+
+      if (reason != NULL)
+        *reason = g_strdup_printf (_("Paging stopped after %u pages: the next page is on another server (%s) and was not requested."),
+                                   n_pages, host != NULL ? host : _("unknown"));
+      g_debug ("%s search stopped: next link on another origin", search->resource_type);
+      return FALSE;
+    }
+
+  if (n_pages >= MAX_PAGES || g_hash_table_contains (search->visited, next))
+    {
+      if (reason != NULL)
+        *reason = g_strdup_printf (_("Paging stopped after %u pages: the server kept sending more pages."),
+                                   n_pages);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Takes the pages at the head of the queue that are read, in order. */
+static void
+search_drain (GTask *task)
+{
+  SvFhirClient *self = g_task_get_source_object (task);
+  Search *search = g_task_get_task_data (task);
+  PageFetch *head;
+
+  while (!search->finished && (head = g_queue_peek_head (&search->pages)) != NULL && head->done)
+    {
+      g_autoptr(PageFetch) fetch = g_queue_pop_head (&search->pages);
+      JsonObject *bundle;
+      const char *next;
+      g_autofree char *reason = NULL;
+
+      if (fetch->page == NULL)
+        {
+          search_finish (task, g_steal_pointer (&fetch->error));
+          return;
+        }
+
+      bundle = json_node_get_object (fetch->page->root);
+      if (g_strcmp0 (sv_fhir_member_string (bundle, "resourceType"), "Bundle") != 0)
+        {
+          search_finish (task, g_error_new (SV_ERROR, SV_ERROR_PROTOCOL, "%s",
+                                            _("The FHIR server answered a search with something other than a Bundle.")));
+          return;
+        }
+
+      search->result->n_pages++;
+      search_take_bundle (search, bundle, fetch->page);
+
+      next = bundle_next_link (bundle);
+      if (next == NULL || *next == '\0')
+        {
+          search_finish (task, NULL);
+          return;
+        }
+
+      /* The page asked for early is the one the Bundle names: go on. */
+      if (fetch->prefetched != NULL && strcmp (fetch->prefetched, next) == 0)
+        continue;
+
+      /* Not asked for early (or, never expected, for another link). */
+      search_drop_pages (search);
+
+      if (!next_allowed (self, search, next, search->result->n_pages, &reason))
+        {
+          search->result->partial = TRUE;
+          search->result->partial_reason = g_steal_pointer (&reason);
+          search_finish (task, NULL);
+          return;
+        }
+
+      /* The link is followed exactly as given: it is an opaque page token. */
+      search_start_page (task, next);
+    }
+}
+
 static void
 search_page_cb (GObject      *object,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
-  g_autoptr(GTask) task = user_data;
+  PageFetch *fetch = user_data;
+  g_autoptr(GTask) task = g_object_ref (fetch->task);
+
+  fetch->page = fetch_json_finish (result, &fetch->error);
+  fetch->done = TRUE;
+
+  if (fetch->orphan)
+    {
+      page_fetch_free (fetch);
+      return;
+    }
+
+  search_drain (task);
+}
+
+/* A page's text has arrived: when it names a next page that may be read,
+ * that is asked for now, while this one is parsed. */
+static void
+search_page_body (gpointer  data,
+                  GBytes   *body)
+{
+  PageFetch *fetch = data;
+  GTask *task = fetch->task;
   SvFhirClient *self = g_task_get_source_object (task);
   Search *search = g_task_get_task_data (task);
-  GError *error = NULL;
-  g_autoptr(Page) page = fetch_json_finish (result, &error);
-  JsonObject *bundle;
-  const char *next;
-  g_autoptr(GUri) next_uri = NULL;
+  g_autofree char *next = NULL;
+  gboolean known;
+  gsize size;
+  const char *text = g_bytes_get_data (body, &size);
 
-  if (page == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
+  if (fetch->orphan || search->finished || g_queue_peek_tail (&search->pages) != fetch || text == NULL)
+    return;
 
-  bundle = json_node_get_object (page->root);
-  if (g_strcmp0 (sv_fhir_member_string (bundle, "resourceType"), "Bundle") != 0)
-    {
-      g_task_return_new_error (task, SV_ERROR, SV_ERROR_PROTOCOL, "%s",
-                               _("The FHIR server answered a search with something other than a Bundle."));
-      return;
-    }
+  next = sv_json_reader_next_link (text, size, &known);
+  if (!known || next == NULL || *next == '\0' || !next_allowed (self, search, next, search->n_started, NULL))
+    return;
 
-  search->result->n_pages++;
-  search_take_bundle (search, bundle, page);
-
-  next = bundle_next_link (bundle);
-  if (next == NULL || *next == '\0')
-    {
-      g_task_return_pointer (task, g_steal_pointer (&search->result),
-                             (GDestroyNotify) sv_fhir_search_result_free);
-      return;
-    }
-
-  next_uri = g_uri_parse_relative (self->base_uri, next, G_URI_FLAGS_ENCODED, NULL);
-  if (next_uri == NULL || !same_origin (next_uri, self->base_uri))
-    {
-      const char *host = next_uri != NULL ? g_uri_get_host (next_uri) : NULL;
-
-      search->result->partial = TRUE;
-      search->result->partial_reason =
-        g_strdup_printf (_("Paging stopped after %u pages: the next page is on another server (%s) and was not requested."),
-                         search->result->n_pages, host != NULL ? host : _("unknown"));
-      g_debug ("%s search stopped: next link on another origin", search->resource_type);
-    }
-  else if (search->result->n_pages >= MAX_PAGES ||
-           g_hash_table_contains (search->visited, next))
-    {
-      search->result->partial = TRUE;
-      search->result->partial_reason =
-        g_strdup_printf (_("Paging stopped after %u pages: the server kept sending more pages."),
-                         search->result->n_pages);
-    }
-
-  if (search->result->partial)
-    {
-      g_task_return_pointer (task, g_steal_pointer (&search->result),
-                             (GDestroyNotify) sv_fhir_search_result_free);
-      return;
-    }
-
-  /* The link is followed exactly as given: it is an opaque page token. */
-  search_page (g_steal_pointer (&task), next);
+  fetch->prefetched = g_strdup (next);
+  search_start_page (task, next);
 }
 
 static void
-search_page (GTask      *task,
-             const char *url)
+search_start_page (GTask      *task,
+                   const char *url)
 {
   SvFhirClient *self = g_task_get_source_object (task);
   Search *search = g_task_get_task_data (task);
   g_autoptr(GUri) uri = NULL;
   g_autofree char *absolute = NULL;
+  PageFetch *fetch = g_new0 (PageFetch, 1);
 
   /* An absolute link is used byte for byte; a relative one is taken
    * against the base. */
@@ -1057,7 +1224,20 @@ search_page (GTask      *task,
     absolute = g_strdup (url);
 
   g_hash_table_add (search->visited, g_strdup (url));
-  fetch_json_async (self, absolute, g_task_get_cancellable (task), search_page_cb, task);
+  search->n_started++;
+
+  fetch->task = g_object_ref (task);
+  fetch->url = g_strdup (url);
+  g_queue_push_tail (&search->pages, fetch);
+  fetch_json_full_async (self, absolute, search_page_body, fetch, search->cancellable,
+                         search_page_cb, fetch);
+}
+
+static void
+search_cancelled_cb (GCancellable *task_cancellable,
+                     GCancellable *cancellable)
+{
+  g_cancellable_cancel (cancellable);
 }
 
 /**
@@ -1093,6 +1273,16 @@ sv_fhir_client_search_async (SvFhirClient        *self,
   search->resource_type = g_strdup (resource_type);
   search->result = search_result_new ();
   search->visited = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_queue_init (&search->pages);
+  /* Cancelled by the caller, or by the search itself for the pages asked
+   * for early when it ends before them. */
+  search->cancellable = g_cancellable_new ();
+  if (cancellable != NULL)
+    {
+      search->task_cancellable = g_object_ref (cancellable);
+      search->cancel_handler = g_cancellable_connect (cancellable, G_CALLBACK (search_cancelled_cb),
+                                                      g_object_ref (search->cancellable), g_object_unref);
+    }
   g_task_set_task_data (task, search, (GDestroyNotify) search_free);
 
   url = g_string_new (self->base_url);
@@ -1105,7 +1295,8 @@ sv_fhir_client_search_async (SvFhirClient        *self,
       g_string_append_uri_escaped (url, params[i + 1], "/,:|", FALSE);
     }
 
-  search_page (task, url->str);
+  search_start_page (task, url->str);
+  g_object_unref (task);
 }
 
 /**

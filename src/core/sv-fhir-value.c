@@ -24,17 +24,15 @@
 #define V2_0203 "http://terminology.hl7.org/CodeSystem/v2-0203"
 #define US_SSN "http://hl7.org/fhir/sid/us-ssn"
 
+/* One lookup each: json_object_get_member() is %NULL for an absent member.
+ * Thousands of rows make these the most called functions of a load. */
 static const char *
 member_string (JsonObject *object,
                const char *name)
 {
-  JsonNode *node;
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
 
-  if (object == NULL || !json_object_has_member (object, name))
-    return NULL;
-
-  node = json_object_get_member (object, name);
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
     return NULL;
 
   return json_node_get_string (node);
@@ -44,26 +42,18 @@ static JsonObject *
 member_object (JsonObject *object,
                const char *name)
 {
-  JsonNode *node;
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
 
-  if (object == NULL || !json_object_has_member (object, name))
-    return NULL;
-
-  node = json_object_get_member (object, name);
-  return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 }
 
 static JsonArray *
 member_array (JsonObject *object,
               const char *name)
 {
-  JsonNode *node;
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
 
-  if (object == NULL || !json_object_has_member (object, name))
-    return NULL;
-
-  node = json_object_get_member (object, name);
-  return JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
 }
 
 static JsonObject *
