@@ -7,6 +7,7 @@
 #include <libsoup/soup.h>
 
 #include "sv-bearer-source.h"
+#include "sv-json-reader.h"
 
 G_BEGIN_DECLS
 
@@ -16,6 +17,9 @@ G_BEGIN_DECLS
  *   server order, across all pages
  * @match_texts: (element-type GBytes): the JSON text of each match, as the
  *   server sent it, in the same order
+ * @match_nodes: (element-type SvJsonNode): with %SV_FHIR_SEARCH_TREES, the
+ *   matches (and @matches is empty), nodes of @trees
+ * @trees: (element-type SvJsonTree): what @match_nodes live in
  * @included: (element-type utf8 JsonObject): other resources of the Bundles
  *   (`_include`), by "Type/id"
  * @invalid: (element-type utf8): entries that were not resources, described
@@ -35,7 +39,20 @@ typedef struct
   char       *partial_reason;
   guint       n_pages;
   GPtrArray  *match_texts;
+  GPtrArray  *match_nodes;
+  GPtrArray  *trees;
 } SvFhirSearchResult;
+
+/**
+ * SvFhirSearchFlags:
+ * @SV_FHIR_SEARCH_NONE: matches as json-glib objects
+ * @SV_FHIR_SEARCH_TREES: matches as #SvJsonNode of #SvJsonTree
+ */
+typedef enum
+{
+  SV_FHIR_SEARCH_NONE = 0,
+  SV_FHIR_SEARCH_TREES = 1 << 0,
+} SvFhirSearchFlags;
 
 void sv_fhir_search_result_free (SvFhirSearchResult *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvFhirSearchResult, sv_fhir_search_result_free)
@@ -68,6 +85,13 @@ JsonObject         *sv_fhir_client_read_finish         (SvFhirClient         *se
 void                sv_fhir_client_search_async        (SvFhirClient         *self,
                                                         const char           *resource_type,
                                                         const char * const   *params,
+                                                        GCancellable         *cancellable,
+                                                        GAsyncReadyCallback   callback,
+                                                        gpointer              user_data);
+void                sv_fhir_client_search_full_async   (SvFhirClient         *self,
+                                                        const char           *resource_type,
+                                                        const char * const   *params,
+                                                        SvFhirSearchFlags     flags,
                                                         GCancellable         *cancellable,
                                                         GAsyncReadyCallback   callback,
                                                         gpointer              user_data);

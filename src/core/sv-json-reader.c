@@ -12,12 +12,17 @@
 #include "sv-error.h"
 
 /* A JSON reader for FHIR pages. json-glib's parser reads a character at a
- * time through a scanner and was most of the time a large record took to
- * load; this one reads RFC 8259 JSON in one pass into the same json-glib
- * trees, and can note where each Bundle entry's resource lies in the text
- * (so that a row can keep the resource's own text rather than its tree) and
- * find a Bundle's next link without building anything (so that the next
- * page is asked for while this one is read).
+ * time through a scanner and builds a hash table per object; for a record
+ * of thousands of resources that, and freeing it all again, was most of the
+ * time a load took. This one reads RFC 8259 JSON in one pass into an
+ * SvJsonTree: all nodes in one array, in document order (a container's
+ * children follow it), all strings in one block. That is two allocations
+ * per document, and reading a member is a short scan of its siblings. It
+ * can also note where each Bundle entry's resource lies in the text (so
+ * that a row keeps the resource's own text rather than a tree), find a
+ * Bundle's next link without building anything (so that the next page is
+ * asked for while this one is read), and make json-glib trees for callers
+ * that want those.
  *
  * Like json-glib it accepts raw control characters inside strings and keeps
  * the last of duplicate members; unlike it, it takes no comments, single
@@ -26,8 +31,34 @@
  * can make it crash: nesting is limited, every read is bounded by the
  * length. */
 
+struct _SvJsonNode
+{
+  SvJsonType  type;
+  /* The nodes of this subtree, itself included: the next sibling is this
+   * many nodes further. */
+  guint       span;
+  /* Members or elements of a container. */
+  guint       count;
+  /* The member's name when the node is a member of an object. */
+  const char *key;
+  union
+  {
+    const char *string;
+    gint64      integer;
+    double      number;
+    gboolean    boolean;
+  } v;
+};
+
+struct _SvJsonTree
+{
+  gatomicrefcount  ref_count;
+  SvJsonNode      *nodes;
+  guint            n_nodes;
+  char            *strings;
+};
+
 #define MAX_DEPTH 512
-#define KEY_BUFFER 64
 
 typedef enum
 {
@@ -47,6 +78,11 @@ typedef struct
   GArray     *spans;
   GError    **error;
   guint       depth;
+  /* Where a tree goes: its nodes, and its strings (never more than the
+   * text's length, so the block never moves). */
+  GArray     *nodes;
+  char       *strings;
+  gsize       strings_used;
 } Reader;
 
 static gboolean
@@ -194,8 +230,9 @@ read_literal (Reader     *r,
   return TRUE;
 }
 
-static JsonNode *
-read_number (Reader *r)
+static gboolean
+read_number (Reader     *r,
+             SvJsonNode *node)
 {
   const char *start = r->p;
   gboolean fraction = FALSE;
@@ -212,20 +249,14 @@ read_number (Reader *r)
     while (r->p < r->end && g_ascii_isdigit (*r->p))
       r->p++;
   else
-    {
-      fail_unexpected (r);
-      return NULL;
-    }
+    return fail_unexpected (r);
 
   if (r->p < r->end && *r->p == '.')
     {
       fraction = TRUE;
       r->p++;
       if (r->p >= r->end || !g_ascii_isdigit (*r->p))
-        {
-          fail_unexpected (r);
-          return NULL;
-        }
+        return fail_unexpected (r);
       while (r->p < r->end && g_ascii_isdigit (*r->p))
         r->p++;
     }
@@ -236,10 +267,7 @@ read_number (Reader *r)
       if (r->p < r->end && (*r->p == '+' || *r->p == '-'))
         r->p++;
       if (r->p >= r->end || !g_ascii_isdigit (*r->p))
-        {
-          fail_unexpected (r);
-          return NULL;
-        }
+        return fail_unexpected (r);
       while (r->p < r->end && g_ascii_isdigit (*r->p))
         r->p++;
     }
@@ -258,10 +286,34 @@ read_number (Reader *r)
       errno = 0;
       value = g_ascii_strtoll (text, &end, 10);
       if (errno == 0 && end == text + n)
-        return json_node_init_int (json_node_alloc (), value);
+        {
+          node->type = SV_JSON_INT;
+          node->v.integer = value;
+          return TRUE;
+        }
     }
 
-  return json_node_init_double (json_node_alloc (), g_ascii_strtod (text, NULL));
+  node->type = SV_JSON_DOUBLE;
+  node->v.number = g_ascii_strtod (text, NULL);
+  return TRUE;
+}
+
+/* The scratch buffer's string, kept in the tree's string block. */
+static const char *
+keep_string (Reader *r)
+{
+  char *kept = r->strings + r->strings_used;
+
+  memcpy (kept, r->scratch->str, r->scratch->len + 1);
+  r->strings_used += r->scratch->len + 1;
+  return kept;
+}
+
+static inline SvJsonNode *
+node_at (Reader *r,
+         guint   index)
+{
+  return &g_array_index (r->nodes, SvJsonNode, index);
 }
 
 /* After an opening bracket: whether the container ends right away. */
@@ -303,8 +355,9 @@ read_more (Reader   *r,
   return FALSE;
 }
 
-static JsonNode *read_value (Reader *r,
-                             Role    role);
+static gboolean read_value (Reader     *r,
+                            Role        role,
+                            const char *key);
 
 static Role
 member_role (Role        role,
@@ -317,148 +370,507 @@ member_role (Role        role,
   return ROLE_NONE;
 }
 
-static JsonNode *
-read_object (Reader *r,
-             Role    role)
+/* Members, after the node of their object at @index. */
+static gboolean
+read_members (Reader *r,
+              guint   index,
+              Role    role)
 {
-  g_autoptr(JsonObject) object = json_object_new ();
   gboolean ok;
 
   if (read_empty (r, '}'))
-    return json_node_init_object (json_node_alloc (), object);
+    return TRUE;
 
   do
     {
-      char buffer[KEY_BUFFER];
-      g_autofree char *heap = NULL;
       const char *key;
       Role child;
-      JsonNode *value;
 
       skip_space (r);
       if (r->p >= r->end || *r->p != '"')
-        {
-          fail_unexpected (r);
-          return NULL;
-        }
+        return fail_unexpected (r);
       r->p++;
       if (!read_string (r))
-        return NULL;
-      if (r->scratch->len < sizeof buffer)
-        {
-          memcpy (buffer, r->scratch->str, r->scratch->len + 1);
-          key = buffer;
-        }
-      else
-        key = heap = g_strndup (r->scratch->str, r->scratch->len);
+        return FALSE;
+      key = keep_string (r);
 
       skip_space (r);
       if (r->p >= r->end || *r->p != ':')
-        {
-          fail_unexpected (r);
-          return NULL;
-        }
+        return fail_unexpected (r);
       r->p++;
       skip_space (r);
 
       child = member_role (role, key);
-      /* A repeated "entry" replaces the earlier one, as its tree does. */
+      /* A repeated "entry" replaces the earlier one, as the last of
+       * duplicate members counts. */
       if (child == ROLE_ENTRIES && r->spans != NULL)
         g_array_set_size (r->spans, 0);
       if (child == ROLE_RESOURCE && r->spans != NULL && r->spans->len > 0)
         g_array_index (r->spans, SvJsonSpan, r->spans->len - 1) = (SvJsonSpan) { 0, 0 };
 
-      value = read_value (r, child);
-      if (value == NULL)
-        return NULL;
-      json_object_set_member (object, key, value);
+      if (!read_value (r, child, key))
+        return FALSE;
+      node_at (r, index)->count++;
     }
   while (read_more (r, '}', &ok));
 
-  return ok ? json_node_init_object (json_node_alloc (), object) : NULL;
+  return ok;
 }
 
-static JsonNode *
-read_array (Reader *r,
-            Role    role)
+/* Elements, after the node of their array at @index. */
+static gboolean
+read_elements (Reader *r,
+               guint   index,
+               Role    role)
 {
-  g_autoptr(JsonArray) array = json_array_new ();
   gboolean ok;
 
   if (read_empty (r, ']'))
-    return json_node_init_array (json_node_alloc (), array);
+    return TRUE;
 
   do
     {
-      JsonNode *value;
-
       skip_space (r);
       if (role == ROLE_ENTRIES && r->spans != NULL)
         g_array_append_val (r->spans, ((SvJsonSpan) { 0, 0 }));
-      value = read_value (r, role == ROLE_ENTRIES ? ROLE_ENTRY : ROLE_NONE);
-      if (value == NULL)
-        return NULL;
-      json_array_add_element (array, value);
+      if (!read_value (r, role == ROLE_ENTRIES ? ROLE_ENTRY : ROLE_NONE, NULL))
+        return FALSE;
+      node_at (r, index)->count++;
     }
   while (read_more (r, ']', &ok));
 
-  return ok ? json_node_init_array (json_node_alloc (), array) : NULL;
+  return ok;
 }
 
-static JsonNode *
-read_value (Reader *r,
-            Role    role)
+static gboolean
+read_value (Reader     *r,
+            Role        role,
+            const char *key)
 {
-  JsonNode *node = NULL;
   const char *start = r->p;
+  guint index = r->nodes->len;
+  SvJsonNode node = { SV_JSON_NULL, 1, 0, key, { NULL } };
+  gboolean ok = FALSE;
 
   if (r->p >= r->end)
-    {
-      fail_unexpected (r);
-      return NULL;
-    }
+    return fail_unexpected (r);
 
   if (++r->depth > MAX_DEPTH)
-    {
-      fail (r, _("data nested too deeply"));
-      return NULL;
-    }
+    return fail (r, _("data nested too deeply"));
 
   switch (*r->p)
     {
     case '{':
-      node = read_object (r, role == ROLE_ENTRY || role == ROLE_ROOT || role == ROLE_RESOURCE ? role : ROLE_NONE);
-      if (node != NULL && role == ROLE_RESOURCE && r->spans != NULL && r->spans->len > 0)
+      node.type = SV_JSON_OBJECT;
+      g_array_append_val (r->nodes, node);
+      ok = read_members (r, index, role == ROLE_ENTRY || role == ROLE_ROOT ? role : ROLE_NONE);
+      if (ok && role == ROLE_RESOURCE && r->spans != NULL && r->spans->len > 0)
         g_array_index (r->spans, SvJsonSpan, r->spans->len - 1) =
           (SvJsonSpan) { start - r->start, r->p - start };
       break;
     case '[':
-      node = read_array (r, role == ROLE_ENTRIES ? role : ROLE_NONE);
+      node.type = SV_JSON_ARRAY;
+      g_array_append_val (r->nodes, node);
+      ok = read_elements (r, index, role == ROLE_ENTRIES ? role : ROLE_NONE);
       break;
     case '"':
       r->p++;
-      if (read_string (r))
-        node = json_node_init_string (json_node_alloc (), r->scratch->str);
+      if ((ok = read_string (r)))
+        {
+          node.type = SV_JSON_STRING;
+          node.v.string = keep_string (r);
+        }
+      g_array_append_val (r->nodes, node);
       break;
     case 't':
-      if (read_literal (r, "true"))
-        node = json_node_init_boolean (json_node_alloc (), TRUE);
-      break;
     case 'f':
-      if (read_literal (r, "false"))
-        node = json_node_init_boolean (json_node_alloc (), FALSE);
+      node.type = SV_JSON_BOOLEAN;
+      node.v.boolean = *r->p == 't';
+      ok = read_literal (r, node.v.boolean ? "true" : "false");
+      g_array_append_val (r->nodes, node);
       break;
     case 'n':
-      if (read_literal (r, "null"))
-        node = json_node_init_null (json_node_alloc ());
+      ok = read_literal (r, "null");
+      g_array_append_val (r->nodes, node);
       break;
     default:
-      node = read_number (r);
+      ok = read_number (r, &node);
+      g_array_append_val (r->nodes, node);
       break;
     }
 
+  node_at (r, index)->span = r->nodes->len - index;
   r->depth--;
-  return node;
+  return ok;
+}
+
+/**
+ * sv_json_tree_parse:
+ * @data: JSON text
+ * @length: its length in bytes
+ * @resource_spans: (nullable) (element-type SvJsonSpan): when given, filled
+ *   with one span per element of the root object's "entry" array: where
+ *   that entry's "resource" object lies in @data (length 0 when it has none)
+ * @error: return location for a #GError
+ *
+ * Reads one JSON value, with nothing but white space around it.
+ *
+ * Returns: (transfer full) (nullable): the tree, %NULL with @error set when
+ *   @data is not JSON
+ */
+SvJsonTree *
+sv_json_tree_parse (const char  *data,
+                    gsize        length,
+                    GArray      *resource_spans,
+                    GError     **error)
+{
+  g_autoptr(GString) scratch = g_string_sized_new (256);
+  /* A node takes at least two bytes of text, mostly many more. */
+  g_autoptr(GArray) nodes = g_array_sized_new (FALSE, FALSE, sizeof (SvJsonNode), MIN (length / 16 + 16, 1 << 20));
+  g_autofree char *strings = g_malloc (length + 1);
+  Reader r = { data, data, data + length, scratch, resource_spans, error, 0, nodes, strings, 0 };
+  SvJsonTree *tree;
+
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+
+  if (resource_spans != NULL)
+    g_array_set_size (resource_spans, 0);
+
+  skip_space (&r);
+  if (!read_value (&r, ROLE_ROOT, NULL))
+    return NULL;
+
+  skip_space (&r);
+  if (r.p != r.end)
+    {
+      fail_unexpected (&r);
+      return NULL;
+    }
+
+  tree = g_new0 (SvJsonTree, 1);
+  g_atomic_ref_count_init (&tree->ref_count);
+  tree->n_nodes = nodes->len;
+  tree->nodes = (SvJsonNode *) g_array_free (g_steal_pointer (&nodes), FALSE);
+  tree->strings = g_steal_pointer (&strings);
+  return tree;
+}
+
+/**
+ * sv_json_tree_ref:
+ * @tree: a #SvJsonTree
+ *
+ * Returns: (transfer full): @tree
+ */
+SvJsonTree *
+sv_json_tree_ref (SvJsonTree *tree)
+{
+  g_return_val_if_fail (tree != NULL, NULL);
+
+  g_atomic_ref_count_inc (&tree->ref_count);
+  return tree;
+}
+
+/**
+ * sv_json_tree_unref:
+ * @tree: (transfer full): a #SvJsonTree
+ *
+ * Frees @tree with its last reference; its nodes are then gone.
+ */
+void
+sv_json_tree_unref (SvJsonTree *tree)
+{
+  g_return_if_fail (tree != NULL);
+
+  if (!g_atomic_ref_count_dec (&tree->ref_count))
+    return;
+
+  g_free (tree->nodes);
+  g_free (tree->strings);
+  g_free (tree);
+}
+
+/**
+ * sv_json_tree_get_root:
+ * @tree: a #SvJsonTree
+ *
+ * Returns: (transfer none): the value read, valid as long as @tree
+ */
+const SvJsonNode *
+sv_json_tree_get_root (SvJsonTree *tree)
+{
+  g_return_val_if_fail (tree != NULL, NULL);
+
+  return tree->nodes;
+}
+
+/**
+ * sv_json_tree_new_from_object:
+ * @object: a json-glib object
+ *
+ * The same value as a tree, for code that reads trees.
+ *
+ * Returns: (transfer full): the tree
+ */
+SvJsonTree *
+sv_json_tree_new_from_object (JsonObject *object)
+{
+  g_autoptr(JsonNode) node = json_node_alloc ();
+  g_autofree char *text = NULL;
+  SvJsonTree *tree;
+
+  g_return_val_if_fail (object != NULL, NULL);
+
+  json_node_init_object (node, object);
+  text = json_to_string (node, FALSE);
+  tree = sv_json_tree_parse (text, strlen (text), NULL, NULL);
+  g_assert (tree != NULL);
+  return tree;
+}
+
+/**
+ * sv_json_node_get_node_type:
+ * @node: (nullable): a node
+ *
+ * Returns: its type; %SV_JSON_NULL for %NULL
+ */
+SvJsonType
+sv_json_node_get_node_type (const SvJsonNode *node)
+{
+  return node != NULL ? node->type : SV_JSON_NULL;
+}
+
+/**
+ * sv_json_node_get_member:
+ * @object: (nullable): an object node
+ * @name: a member name
+ *
+ * Returns: (transfer none) (nullable): the member (the last one of that
+ *   name), %NULL when @object is not an object or has none
+ */
+const SvJsonNode *
+sv_json_node_get_member (const SvJsonNode *object,
+                         const char       *name)
+{
+  const SvJsonNode *found = NULL;
+  const SvJsonNode *child;
+
+  if (object == NULL || object->type != SV_JSON_OBJECT)
+    return NULL;
+
+  child = object + 1;
+  for (guint i = 0; i < object->count; i++, child += child->span)
+    if (strcmp (child->key, name) == 0)
+      found = child;
+
+  return found;
+}
+
+/**
+ * sv_json_node_get_string_member:
+ * @object: (nullable): an object node
+ * @name: a member name
+ *
+ * Returns: (nullable): the member if it is a string
+ */
+const char *
+sv_json_node_get_string_member (const SvJsonNode *object,
+                                const char       *name)
+{
+  return sv_json_node_get_string (sv_json_node_get_member (object, name));
+}
+
+/**
+ * sv_json_node_get_object_member:
+ * @object: (nullable): an object node
+ * @name: a member name
+ *
+ * Returns: (transfer none) (nullable): the member if it is an object
+ */
+const SvJsonNode *
+sv_json_node_get_object_member (const SvJsonNode *object,
+                                const char       *name)
+{
+  const SvJsonNode *node = sv_json_node_get_member (object, name);
+
+  return node != NULL && node->type == SV_JSON_OBJECT ? node : NULL;
+}
+
+/**
+ * sv_json_node_get_array_member:
+ * @object: (nullable): an object node
+ * @name: a member name
+ *
+ * Returns: (transfer none) (nullable): the member if it is an array
+ */
+const SvJsonNode *
+sv_json_node_get_array_member (const SvJsonNode *object,
+                               const char       *name)
+{
+  const SvJsonNode *node = sv_json_node_get_member (object, name);
+
+  return node != NULL && node->type == SV_JSON_ARRAY ? node : NULL;
+}
+
+/**
+ * sv_json_node_get_object_element:
+ * @array: (nullable): an array node
+ * @index: an element's position
+ *
+ * Returns: (transfer none) (nullable): the element if it is an object
+ */
+const SvJsonNode *
+sv_json_node_get_object_element (const SvJsonNode *array,
+                                 guint             index)
+{
+  const SvJsonNode *node = sv_json_node_get_element (array, index);
+
+  return node != NULL && node->type == SV_JSON_OBJECT ? node : NULL;
+}
+
+/**
+ * sv_json_node_get_length:
+ * @node: (nullable): a node
+ *
+ * Returns: the number of elements of an array, 0 for anything else
+ */
+guint
+sv_json_node_get_length (const SvJsonNode *node)
+{
+  return node != NULL && node->type == SV_JSON_ARRAY ? node->count : 0;
+}
+
+/**
+ * sv_json_node_get_element:
+ * @array: (nullable): an array node
+ * @index: an element's position
+ *
+ * Returns: (transfer none) (nullable): the element, %NULL when there is none
+ */
+const SvJsonNode *
+sv_json_node_get_element (const SvJsonNode *array,
+                          guint             index)
+{
+  const SvJsonNode *child;
+
+  if (array == NULL || array->type != SV_JSON_ARRAY || index >= array->count)
+    return NULL;
+
+  child = array + 1;
+  for (guint i = 0; i < index; i++)
+    child += child->span;
+  return child;
+}
+
+/**
+ * sv_json_node_next:
+ * @node: a member or an element
+ *
+ * Walks a container's children without counting from the start each time:
+ * the child after @node. Only for a child that is not its container's last.
+ *
+ * Returns: (transfer none): the next member or element
+ */
+const SvJsonNode *
+sv_json_node_next (const SvJsonNode *node)
+{
+  return node + node->span;
+}
+
+/**
+ * sv_json_node_get_string:
+ * @node: (nullable): a node
+ *
+ * Returns: (nullable): the string, %NULL when @node is not a string
+ */
+const char *
+sv_json_node_get_string (const SvJsonNode *node)
+{
+  return node != NULL && node->type == SV_JSON_STRING ? node->v.string : NULL;
+}
+
+/**
+ * sv_json_node_get_boolean:
+ * @node: (nullable): a node
+ *
+ * Returns: %TRUE when @node is the boolean true
+ */
+gboolean
+sv_json_node_get_boolean (const SvJsonNode *node)
+{
+  return node != NULL && node->type == SV_JSON_BOOLEAN && node->v.boolean;
+}
+
+/**
+ * sv_json_node_get_int:
+ * @node: (nullable): a node
+ *
+ * Returns: the integer, 0 when @node is not an integer
+ */
+gint64
+sv_json_node_get_int (const SvJsonNode *node)
+{
+  return node != NULL && node->type == SV_JSON_INT ? node->v.integer : 0;
+}
+
+/**
+ * sv_json_node_get_double:
+ * @node: (nullable): a node
+ * @fallback: what a node that is not a number gives
+ *
+ * Returns: the number, integer or not
+ */
+double
+sv_json_node_get_double (const SvJsonNode *node,
+                         double            fallback)
+{
+  if (node != NULL && node->type == SV_JSON_INT)
+    return (double) node->v.integer;
+  if (node != NULL && node->type == SV_JSON_DOUBLE)
+    return node->v.number;
+  return fallback;
+}
+
+/**
+ * sv_json_node_to_json_node:
+ * @node: a node
+ *
+ * Returns: (transfer full): the same value as a json-glib tree
+ */
+JsonNode *
+sv_json_node_to_json_node (const SvJsonNode *node)
+{
+  const SvJsonNode *child = node + 1;
+
+  switch (node->type)
+    {
+    case SV_JSON_OBJECT:
+      {
+        g_autoptr(JsonObject) object = json_object_new ();
+
+        for (guint i = 0; i < node->count; i++, child += child->span)
+          json_object_set_member (object, child->key, sv_json_node_to_json_node (child));
+        return json_node_init_object (json_node_alloc (), object);
+      }
+    case SV_JSON_ARRAY:
+      {
+        g_autoptr(JsonArray) array = json_array_new ();
+
+        for (guint i = 0; i < node->count; i++, child += child->span)
+          json_array_add_element (array, sv_json_node_to_json_node (child));
+        return json_node_init_array (json_node_alloc (), array);
+      }
+    case SV_JSON_STRING:
+      return json_node_init_string (json_node_alloc (), node->v.string);
+    case SV_JSON_INT:
+      return json_node_init_int (json_node_alloc (), node->v.integer);
+    case SV_JSON_DOUBLE:
+      return json_node_init_double (json_node_alloc (), node->v.number);
+    case SV_JSON_BOOLEAN:
+      return json_node_init_boolean (json_node_alloc (), node->v.boolean);
+    case SV_JSON_NULL:
+    default:
+      return json_node_init_null (json_node_alloc ());
+    }
 }
 
 /**
@@ -481,28 +893,9 @@ sv_json_reader_parse (const char  *data,
                       GArray      *resource_spans,
                       GError     **error)
 {
-  g_autoptr(GString) scratch = g_string_sized_new (256);
-  Reader r = { data, data, data + length, scratch, resource_spans, error, 0 };
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(SvJsonTree) tree = sv_json_tree_parse (data, length, resource_spans, error);
 
-  g_return_val_if_fail (data != NULL || length == 0, NULL);
-
-  if (resource_spans != NULL)
-    g_array_set_size (resource_spans, 0);
-
-  skip_space (&r);
-  root = read_value (&r, ROLE_ROOT);
-  if (root == NULL)
-    return NULL;
-
-  skip_space (&r);
-  if (r.p != r.end)
-    {
-      fail_unexpected (&r);
-      return NULL;
-    }
-
-  return g_steal_pointer (&root);
+  return tree != NULL ? sv_json_node_to_json_node (sv_json_tree_get_root (tree)) : NULL;
 }
 
 /* Skips one value without building it; strings are only checked for
@@ -577,9 +970,11 @@ sv_json_reader_next_link (const char *data,
                           gboolean   *known)
 {
   g_autoptr(GString) scratch = g_string_sized_new (256);
-  Reader r = { data, data, data + length, scratch, NULL, NULL, 0 };
-  g_autoptr(JsonNode) links = NULL;
-  JsonArray *array;
+  Reader r = { data, data, data + length, scratch, NULL, NULL, 0, NULL, NULL, 0 };
+  g_autoptr(SvJsonTree) links = NULL;
+  const char *links_start = NULL;
+  const char *links_end = NULL;
+  const SvJsonNode *link;
 
   *known = FALSE;
   skip_space (&r);
@@ -590,6 +985,7 @@ sv_json_reader_next_link (const char *data,
   for (;;)
     {
       gboolean is_link;
+      const char *value;
 
       skip_space (&r);
       if (r.p < r.end && *r.p == '}')
@@ -606,14 +1002,14 @@ sv_json_reader_next_link (const char *data,
       r.p++;
       skip_space (&r);
 
+      value = r.p;
+      if (!skip_value (&r))
+        return NULL;
       if (is_link)
         {
-          g_clear_pointer (&links, json_node_unref);
-          if ((links = read_value (&r, ROLE_NONE)) == NULL)
-            return NULL;
+          links_start = value;
+          links_end = r.p;
         }
-      else if (!skip_value (&r))
-        return NULL;
 
       skip_space (&r);
       if (r.p < r.end && *r.p == ',')
@@ -624,20 +1020,16 @@ sv_json_reader_next_link (const char *data,
         return NULL;
     }
 
-  *known = TRUE;
-  array = links != NULL && JSON_NODE_HOLDS_ARRAY (links) ? json_node_get_array (links) : NULL;
-  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
-    {
-      JsonNode *element = json_array_get_element (array, i);
-      JsonObject *link = JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
-      JsonNode *relation = link != NULL ? json_object_get_member (link, "relation") : NULL;
-      JsonNode *url = link != NULL ? json_object_get_member (link, "url") : NULL;
+  if (links_start != NULL &&
+      (links = sv_json_tree_parse (links_start, links_end - links_start, NULL, NULL)) == NULL)
+    return NULL;
 
-      if (relation != NULL && JSON_NODE_HOLDS_VALUE (relation) &&
-          json_node_get_value_type (relation) == G_TYPE_STRING &&
-          g_strcmp0 (json_node_get_string (relation), "next") == 0)
-        return url != NULL && JSON_NODE_HOLDS_VALUE (url) && json_node_get_value_type (url) == G_TYPE_STRING
-               ? g_strdup (json_node_get_string (url)) : NULL;
+  *known = TRUE;
+  for (guint i = 0; links != NULL && i < sv_json_node_get_length (sv_json_tree_get_root (links)); i++)
+    {
+      link = sv_json_node_get_element (sv_json_tree_get_root (links), i);
+      if (g_strcmp0 (sv_json_node_get_string (sv_json_node_get_member (link, "relation")), "next") == 0)
+        return g_strdup (sv_json_node_get_string (sv_json_node_get_member (link, "url")));
     }
 
   return NULL;

@@ -377,9 +377,9 @@ set_string (SvPatientRecord *self,
 }
 
 static char *
-gender_text (JsonObject *patient)
+gender_text (const SvJsonNode *patient)
 {
-  const char *gender = sv_fhir_member_string (patient, "gender");
+  const char *gender = sv_json_node_get_string_member (patient, "gender");
   g_autofree char *reason = NULL;
 
   if (g_strcmp0 (gender, "male") == 0)
@@ -391,9 +391,7 @@ gender_text (JsonObject *patient)
   if (gender != NULL && g_strcmp0 (gender, "unknown") != 0)
     return g_strdup (gender);
 
-  if (json_object_has_member (patient, "_gender") &&
-      JSON_NODE_HOLDS_OBJECT (json_object_get_member (patient, "_gender")))
-    reason = sv_fhir_data_absent_reason (json_object_get_object_member (patient, "_gender"));
+  reason = sv_fhir_data_absent_reason (sv_json_node_get_object_member (patient, "_gender"));
   return sv_fhir_not_known (reason);
 }
 
@@ -402,6 +400,8 @@ set_patient (SvPatientRecord *self,
              JsonObject      *patient)
 {
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(SvJsonTree) tree = sv_json_tree_new_from_object (patient);
+  const SvJsonNode *node = sv_json_tree_get_root (tree);
   g_autofree char *label = NULL;
   char *mrn;
   const char *deceased_date = sv_fhir_member_string (patient, "deceasedDateTime");
@@ -412,10 +412,10 @@ set_patient (SvPatientRecord *self,
   g_clear_pointer (&self->patient, json_object_unref);
   self->patient = json_object_ref (patient);
 
-  set_string (self, &self->name, sv_fhir_patient_name (patient), PROP_NAME);
-  set_string (self, &self->birth, sv_fhir_patient_birth (patient, now), PROP_BIRTH);
-  set_string (self, &self->gender, gender_text (patient), PROP_GENDER);
-  mrn = sv_fhir_patient_mrn (patient, &label);
+  set_string (self, &self->name, sv_fhir_patient_name (node), PROP_NAME);
+  set_string (self, &self->birth, sv_fhir_patient_birth (node, now), PROP_BIRTH);
+  set_string (self, &self->gender, gender_text (node), PROP_GENDER);
+  mrn = sv_fhir_patient_mrn (node, &label);
   set_string (self, &self->mrn, mrn, PROP_MRN);
   set_string (self, &self->mrn_label, g_steal_pointer (&label), PROP_MRN_LABEL);
   set_string (self, &self->deceased_text, sv_fhir_date_format (deceased_date), PROP_DECEASED_TEXT);
@@ -509,6 +509,7 @@ typedef struct
   guint            medication_searches;
   GPtrArray       *medication_rows;
   GHashTable      *included;
+  GHashTable      *medication_trees;
   GPtrArray       *resolve_messages;
 } Load;
 
@@ -525,6 +526,7 @@ load_free (Load *load)
   g_free (load->scope);
   g_ptr_array_unref (load->medication_rows);
   g_hash_table_unref (load->included);
+  g_hash_table_unref (load->medication_trees);
   g_ptr_array_unref (load->resolve_messages);
   g_free (load);
 }
@@ -633,12 +635,12 @@ add_invalid (GPtrArray          *skipped,
 }
 
 static char *
-describe_skipped (JsonObject   *resource,
-                  const char   *fallback_type,
-                  const GError *error)
+describe_skipped (const SvJsonNode *resource,
+                  const char       *fallback_type,
+                  const GError     *error)
 {
-  const char *type = sv_fhir_member_string (resource, "resourceType");
-  const char *id = sv_fhir_member_string (resource, "id");
+  const char *type = sv_json_node_get_string_member (resource, "resourceType");
+  const char *id = sv_json_node_get_string_member (resource, "id");
 
   /* Translators: a resource that could not be read, e.g. "Condition/123 (Its element “code” is not valid.)". */
   return g_strdup_printf (_("%s/%s (%s)"), type != NULL ? type : fallback_type,
@@ -709,15 +711,15 @@ build_rows_thread (GTask        *task,
   SvFhirSearchResult *result = built->result;
 
   add_invalid (built->skipped, result);
-  for (guint i = 0; i < result->matches->len; i++)
+  for (guint i = 0; i < result->match_nodes->len; i++)
     {
-      JsonObject *resource = g_ptr_array_index (result->matches, i);
-      GBytes *text = i < result->match_texts->len ? g_ptr_array_index (result->match_texts, i) : NULL;
+      const SvJsonNode *resource = g_ptr_array_index (result->match_nodes, i);
+      GBytes *text = g_ptr_array_index (result->match_texts, i);
       g_autoptr(GError) error = NULL;
 
       if (built->res == RES_CONDITION)
         {
-          g_autoptr(SvProblem) row = sv_problem_new_from_resource (resource, text, &error);
+          g_autoptr(SvProblem) row = sv_problem_new_from_node (resource, text, &error);
 
           if (row == NULL)
             g_ptr_array_add (built->skipped, describe_skipped (resource, "Condition", error));
@@ -730,7 +732,7 @@ build_rows_thread (GTask        *task,
         }
       else
         {
-          g_autoptr(SvMedication) row = sv_medication_new_from_resource (resource, text, &error);
+          g_autoptr(SvMedication) row = sv_medication_new_from_node (resource, text, &error);
 
           if (row == NULL)
             g_ptr_array_add (built->skipped, describe_skipped (resource, res_types[built->res], error));
@@ -739,9 +741,9 @@ build_rows_thread (GTask        *task,
         }
     }
 
-  /* The rows keep the resources' texts, not their trees: the trees are
-   * freed here, off the main loop, where thousands take a while. */
-  g_ptr_array_set_size (result->matches, 0);
+  /* The rows keep the resources' texts, not their trees. */
+  g_ptr_array_set_size (result->match_nodes, 0);
+  g_ptr_array_set_size (result->trees, 0);
   g_ptr_array_set_size (result->match_texts, 0);
 
   g_ptr_array_sort (built->problems, compare_problems);
@@ -777,6 +779,23 @@ conditions_done (GTask *task,
   finish_resource (self, RES_CONDITION, built->result, built->skipped,
                    built->problems->len + built->diagnoses->len);
   link_reasons (self);
+}
+
+/* Names a row after a Medication; each Medication is made a tree once,
+ * however many rows refer to it. */
+static void
+set_row_medication (Load         *load,
+                    SvMedication *row,
+                    JsonObject   *medication)
+{
+  SvJsonTree *tree = g_hash_table_lookup (load->medication_trees, medication);
+
+  if (tree == NULL)
+    {
+      tree = sv_json_tree_new_from_object (medication);
+      g_hash_table_insert (load->medication_trees, json_object_ref (medication), tree);
+    }
+  sv_medication_set_medication_node (row, sv_json_tree_get_root (tree));
 }
 
 static void
@@ -822,7 +841,7 @@ medications_resolved_cb (GObject      *object,
         }
 
       if (medication != NULL)
-        sv_medication_set_medication (row, medication);
+        set_row_medication (load, row, medication);
     }
 
   for (guint i = 0; i < load->resolve_messages->len; i++)
@@ -878,7 +897,7 @@ resolve_medications (GTask *task)
       key = g_strconcat ("Medication/", id, NULL);
       included = g_hash_table_lookup (load->included, key);
       if (included != NULL)
-        sv_medication_set_medication (row, included);
+        set_row_medication (load, row, included);
       else
         g_ptr_array_add (ids, g_steal_pointer (&id));
     }
@@ -1062,7 +1081,8 @@ start_search (GTask    *task,
   op->res = res;
   op->include = params[4] != NULL;
   load->pending++;
-  sv_fhir_client_search_async (load->client, res_types[res], params, load->cancellable, search_cb, op);
+  sv_fhir_client_search_full_async (load->client, res_types[res], params, SV_FHIR_SEARCH_TREES,
+                                    load->cancellable, search_cb, op);
 }
 
 static void
@@ -1160,6 +1180,8 @@ sv_patient_record_load_async (SvPatientRecord     *self,
   load->cancellable = g_object_ref (self->load_cancellable);
   load->medication_rows = g_ptr_array_new_with_free_func (g_object_unref);
   load->included = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_object_unref);
+  load->medication_trees = g_hash_table_new_full (g_direct_hash, g_direct_equal, (GDestroyNotify) json_object_unref,
+                                                  (GDestroyNotify) sv_json_tree_unref);
   load->resolve_messages = g_ptr_array_new_with_free_func (g_free);
   if (cancellable != NULL)
     {
