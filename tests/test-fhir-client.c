@@ -172,6 +172,31 @@ test_foreign_next_link (Fixture       *fixture,
   sv_test_fhir_server_free (foreign);
 }
 
+/* The next page is asked for early, from the first "link" in the text;
+ * the Bundle as read has a second one, which counts. The early page is
+ * then dropped, and the link that counts is judged as ever. */
+static void
+test_second_link (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  SvTestFhirServer *foreign = sv_test_fhir_server_new ();
+  g_autofree char *next = g_strconcat (sv_test_fhir_server_get_base_url (foreign), "Condition?_getpages=x", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SvFhirSearchResult) result = NULL;
+
+  add_conditions (fixture->server, "p1", 250);
+  sv_test_fhir_server_set_second_link (fixture->server, "Condition", 1, next);
+
+  result = search_conditions (fixture, &error);
+  g_assert_no_error (error);
+  g_assert_true (result->partial);
+  g_assert_nonnull (strstr (result->partial_reason, "127.0.0.1"));
+  g_assert_cmpuint (result->n_pages, ==, 1);
+  assert_all_once (result, "p1-", 100);
+  g_assert_cmpuint (sv_test_fhir_server_count_all (foreign), ==, 0);
+  sv_test_fhir_server_free (foreign);
+}
+
 static void
 test_redirects (Fixture       *fixture,
                 gconstpointer  data)
@@ -542,6 +567,7 @@ main (int   argc,
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/fhir-client/paging", test_paging);
   ADD ("/fhir-client/foreign-next-link", test_foreign_next_link);
+  ADD ("/fhir-client/second-link", test_second_link);
   ADD ("/fhir-client/redirects", test_redirects);
   ADD ("/fhir-client/429-retry-after-seconds", test_retry_after_seconds);
   ADD ("/fhir-client/429-retry-after-date-then-503", test_retry_after_date_then_503);

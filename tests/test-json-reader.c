@@ -127,10 +127,14 @@ test_next_link (void)
                     "\"link\":[{\"relation\":\"self\",\"url\":\"s\"},{\"relation\":\"next\",\"url\":\"n\\/1\"}],"
                     "\"entry\":[{\"resource\":{\"link\":[{\"relation\":\"next\",\"url\":\"wrong\"}]}}],\"ok\":true}",
                     TRUE, "n/1");
-  assert_next_link ("{\"link\":[{\"relation\":\"next\",\"url\":\"first\"}],\"link\":[]}", TRUE, NULL);
+  /* The first "link" is taken; the client checks it against the whole
+   * Bundle, where the last counts. */
+  assert_next_link ("{\"link\":[{\"relation\":\"next\",\"url\":\"first\"}],\"link\":[]}", TRUE, "first");
   assert_next_link ("{\"link\":[{\"relation\":\"next\",\"url\":7}]}", TRUE, NULL);
   assert_next_link ("{\"entry\":[],\"total\":0}", TRUE, NULL);
-  assert_next_link ("{\"link\":[{\"relation\":\"next\",\"url\":\"n\"}],\"entry\":[{\"resource\":", FALSE, NULL);
+  /* What follows the link is not looked at: reading the page tells. */
+  assert_next_link ("{\"link\":[{\"relation\":\"next\",\"url\":\"n\"}],\"entry\":[{\"resource\":", TRUE, "n");
+  assert_next_link ("{\"total\":1,\"link\":[{\"relation\":\"next\",\"url\":\"n\"}", FALSE, NULL);
   assert_next_link ("[1]", FALSE, NULL);
   assert_next_link ("", FALSE, NULL);
 }

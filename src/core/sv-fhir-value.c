@@ -1117,11 +1117,11 @@ sv_fhir_reference_id (const char *reference,
  */
 gboolean
 sv_fhir_resource_check (const SvJsonNode  *resource,
-                        const char  *resource_type,
-                        const char  *members,
-                        GError     **error)
+                        const char        *resource_type,
+                        const char        *members,
+                        GError           **error)
 {
-  g_auto(GStrv) specs = g_strsplit (members != NULL ? members : "", " ", -1);
+  const char *next;
 
   if (resource == NULL || g_strcmp0 (member_string (resource, "resourceType"), resource_type) != 0)
     {
@@ -1136,18 +1136,26 @@ sv_fhir_resource_check (const SvJsonNode  *resource,
       return FALSE;
     }
 
-  for (guint i = 0; specs[i] != NULL; i++)
+  /* Walked in place: this runs for every row of a large record. */
+  for (const char *spec = members != NULL ? members : ""; *spec != '\0'; spec = next)
     {
-      const char *name = specs[i] + 2;
+      gsize length = strcspn (spec, " ");
+      char name[64];
       const SvJsonNode *node;
       SvJsonType type;
       gboolean ok;
 
-      if (strlen (specs[i]) < 3 || (node = sv_json_node_get_member (resource, name)) == NULL)
+      next = spec + length + (spec[length] == ' ');
+      if (length < 3 || length - 2 >= sizeof name)
+        continue;
+      memcpy (name, spec + 2, length - 2);
+      name[length - 2] = '\0';
+
+      if ((node = sv_json_node_get_member (resource, name)) == NULL)
         continue;
 
       type = sv_json_node_get_node_type (node);
-      switch (specs[i][0])
+      switch (spec[0])
         {
         case 'o':
           ok = type == SV_JSON_OBJECT;

@@ -959,8 +959,10 @@ skip_value (Reader *r)
  *   only reading it fully tells)
  *
  * Finds the Bundle's `link` with relation `next` without reading the rest,
- * so that the next page can be asked for while this one is read. The link
- * is the one reading the whole Bundle gives: the last `link` member counts.
+ * so that the next page can be asked for while this one is read. Looking
+ * stops at the first `link` member (servers put it before the entries); in
+ * the odd Bundle with two, the caller's check against the fully read
+ * Bundle, whose last `link` counts, tells.
  *
  * Returns: (transfer full) (nullable): the next link's url
  */
@@ -1009,6 +1011,7 @@ sv_json_reader_next_link (const char *data,
         {
           links_start = value;
           links_end = r.p;
+          break;
         }
 
       skip_space (&r);
