@@ -91,8 +91,8 @@ fail (Reader     *r,
 {
   if (r->error != NULL && *r->error == NULL)
     g_set_error (r->error, SV_ERROR, SV_ERROR_PROTOCOL,
-                 /* Translators: e.g. "unexpected character at byte 120". */
-                 _("%s at byte %" G_GSIZE_FORMAT), what, (gsize) (r->p - r->start));
+                 /* Translators: where JSON could not be read, e.g. "unexpected character at byte 120". */
+                 _("%s at byte %lu"), what, (unsigned long) (r->p - r->start));
   return FALSE;
 }
 
