@@ -69,8 +69,8 @@ sv_fhir_search_result_free (SvFhirSearchResult *result)
 
   g_clear_pointer (&result->matches, g_ptr_array_unref);
   g_clear_pointer (&result->match_texts, g_ptr_array_unref);
-  g_clear_pointer (&result->match_nodes, g_ptr_array_unref);
-  g_clear_pointer (&result->trees, g_ptr_array_unref);
+  g_clear_pointer (&result->mapped, g_ptr_array_unref);
+  g_clear_pointer (&result->mapped_skipped, g_ptr_array_unref);
   g_clear_pointer (&result->included, g_hash_table_unref);
   g_clear_pointer (&result->invalid, g_ptr_array_unref);
   g_free (result->partial_reason);
@@ -84,8 +84,8 @@ search_result_new (void)
 
   result->matches = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   result->match_texts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-  result->match_nodes = g_ptr_array_new ();
-  result->trees = g_ptr_array_new_with_free_func ((GDestroyNotify) sv_json_tree_unref);
+  result->mapped = g_ptr_array_new_with_free_func (g_object_unref);
+  result->mapped_skipped = g_ptr_array_new_with_free_func (g_free);
   result->included = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             (GDestroyNotify) json_object_unref);
   result->invalid = g_ptr_array_new_with_free_func (g_free);
@@ -408,19 +408,20 @@ sleep_finish (GAsyncResult  *result,
 }
 
 /* What a page is read for: a plain read, or a search of a resource type
- * (page number for messages), with the matches as trees or as json-glib
- * objects. */
+ * (page number for messages), with the matches as json-glib objects or
+ * made into what @map makes of them. */
 typedef struct
 {
-  char     *search_type;
-  guint     page_number;
-  gboolean  trees;
+  char            *search_type;
+  guint            page_number;
+  SvFhirMatchFunc  map;
+  gpointer         map_data;
 } PageKind;
 
 /* A response read in a worker. For a search, its Bundle is sorted out there
- * too: the matches (json-glib objects, or nodes of @tree), each match's own
- * text (a piece of @body), the included resources and the entries that are
- * not resources. */
+ * too: the matches (json-glib objects, or what the search's function made
+ * of them), each match's own text (a piece of @body), the included
+ * resources and the entries that are not resources. */
 typedef struct
 {
   JsonNode   *root;
@@ -430,8 +431,9 @@ typedef struct
   gboolean    is_bundle;
   char       *next;
   GPtrArray  *matches;
-  GPtrArray  *match_nodes;
   GPtrArray  *match_texts;
+  GPtrArray  *mapped;
+  GPtrArray  *mapped_skipped;
   GPtrArray  *included_keys;
   GPtrArray  *included;
   GPtrArray  *invalid;
@@ -446,8 +448,9 @@ page_free (Page *page)
   g_clear_pointer (&page->spans, g_array_unref);
   g_free (page->next);
   g_clear_pointer (&page->matches, g_ptr_array_unref);
-  g_clear_pointer (&page->match_nodes, g_ptr_array_unref);
   g_clear_pointer (&page->match_texts, g_ptr_array_unref);
+  g_clear_pointer (&page->mapped, g_ptr_array_unref);
+  g_clear_pointer (&page->mapped_skipped, g_ptr_array_unref);
   g_clear_pointer (&page->included_keys, g_ptr_array_unref);
   g_clear_pointer (&page->included, g_ptr_array_unref);
   g_clear_pointer (&page->invalid, g_ptr_array_unref);
@@ -501,11 +504,10 @@ page_take_bundle (Page     *page,
     return;
 
   page->next = g_strdup (bundle_next_link (bundle));
-  if (kind->trees)
-    page->match_nodes = g_ptr_array_new ();
-  else
-    page->matches = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  page->matches = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   page->match_texts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  page->mapped = g_ptr_array_new_with_free_func (g_object_unref);
+  page->mapped_skipped = g_ptr_array_new_with_free_func (g_free);
   page->included_keys = g_ptr_array_new_with_free_func (g_free);
   page->included = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   page->invalid = g_ptr_array_new_with_free_func (g_free);
@@ -541,16 +543,25 @@ page_take_bundle (Page     *page,
 
       /* Whether a match is usable is for the caller to judge; it reports
        * the ones it cannot show with their type and id. */
-      if (kind->trees)
-        g_ptr_array_add (page->match_nodes, (gpointer) resource);
+      if (kind->map != NULL)
+        {
+          g_autoptr(GBytes) text = page_resource_text (page, i);
+          char *skipped = NULL;
+          GObject *item = kind->map (resource, text, kind->map_data, &skipped);
+
+          if (item != NULL)
+            g_ptr_array_add (page->mapped, item);
+          else
+            g_ptr_array_add (page->mapped_skipped, skipped);
+        }
       else
         {
           JsonNode *node = sv_json_node_to_json_node (resource);
 
           g_ptr_array_add (page->matches, json_object_ref (json_node_get_object (node)));
+          g_ptr_array_add (page->match_texts, page_resource_text (page, i));
           json_node_unref (node);
         }
-      g_ptr_array_add (page->match_texts, page_resource_text (page, i));
     }
 }
 
@@ -605,9 +616,8 @@ parse_thread (GTask        *task,
   else
     page_take_bundle (page, &job->kind);
 
-  /* Only nodes of matches kept as trees need the tree afterwards. */
-  if (page->match_nodes == NULL || page->match_nodes->len == 0)
-    g_clear_pointer (&page->tree, sv_json_tree_unref);
+  /* Nothing points into the tree any more. */
+  g_clear_pointer (&page->tree, sv_json_tree_unref);
 
   g_task_return_pointer (task, g_steal_pointer (&page), (GDestroyNotify) page_free);
 }
@@ -1102,7 +1112,8 @@ typedef struct
   GHashTable         *visited;
   GQueue              pages;
   guint               n_started;
-  gboolean            trees;
+  SvFhirMatchFunc     map;
+  gpointer            map_data;
   gboolean            finished;
   GCancellable       *cancellable;
   GCancellable       *task_cancellable;
@@ -1167,13 +1178,10 @@ search_take_page (Search *search,
   for (guint i = 0; i < page->included->len; i++)
     g_hash_table_replace (result->included, g_strdup (g_ptr_array_index (page->included_keys, i)),
                           json_object_ref (g_ptr_array_index (page->included, i)));
-  if (page->matches != NULL)
-    g_ptr_array_extend_and_steal (result->matches, g_steal_pointer (&page->matches));
-  if (page->match_nodes != NULL)
-    g_ptr_array_extend_and_steal (result->match_nodes, g_steal_pointer (&page->match_nodes));
+  g_ptr_array_extend_and_steal (result->matches, g_steal_pointer (&page->matches));
   g_ptr_array_extend_and_steal (result->match_texts, g_steal_pointer (&page->match_texts));
-  if (page->tree != NULL)
-    g_ptr_array_add (result->trees, g_steal_pointer (&page->tree));
+  g_ptr_array_extend_and_steal (result->mapped, g_steal_pointer (&page->mapped));
+  g_ptr_array_extend_and_steal (result->mapped_skipped, g_steal_pointer (&page->mapped_skipped));
 }
 
 /* Ends the search once; pages still in flight are cancelled and dropped
@@ -1352,7 +1360,8 @@ search_start_page (GTask      *task,
   g_queue_push_tail (&search->pages, fetch);
   kind.search_type = search->resource_type;
   kind.page_number = search->n_started;
-  kind.trees = search->trees;
+  kind.map = search->map;
+  kind.map_data = search->map_data;
   fetch_json_full_async (self, absolute, &kind, search_page_body, fetch, search->cancellable,
                          search_page_cb, fetch);
 }
@@ -1384,32 +1393,35 @@ sv_fhir_client_search_async (SvFhirClient        *self,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
-  sv_fhir_client_search_full_async (self, resource_type, params, SV_FHIR_SEARCH_NONE,
-                                    cancellable, callback, user_data);
+  sv_fhir_client_search_map_async (self, resource_type, params, NULL, NULL, cancellable, callback, user_data);
 }
 
 /**
- * sv_fhir_client_search_full_async:
+ * sv_fhir_client_search_map_async:
  * @self: a #SvFhirClient
  * @resource_type: e.g. "Condition"
  * @params: (array zero-terminated=1): names and values, alternating, not escaped
- * @flags: how the matches are given
+ * @map: (nullable) (scope call): what each match becomes, called in a worker
+ *   thread as its page is read
+ * @map_data: data for @map, which must be usable from any thread
  * @cancellable: (nullable): a #GCancellable
  * @callback: called when all pages are read
  * @user_data: data for @callback
  *
- * Like sv_fhir_client_search_async(); with %SV_FHIR_SEARCH_TREES the
- * matches come as @match_nodes of @trees rather than as json-glib objects,
- * which for thousands of resources is many times quicker and smaller.
+ * Like sv_fhir_client_search_async(); with @map, the matches come as
+ * @mapped (what @map made) and @mapped_skipped (why it made nothing), and
+ * never as json-glib objects: for thousands of resources that is many times
+ * quicker and smaller, and the work is done while later pages are fetched.
  */
 void
-sv_fhir_client_search_full_async (SvFhirClient        *self,
-                                  const char          *resource_type,
-                                  const char * const  *params,
-                                  SvFhirSearchFlags    flags,
-                                  GCancellable        *cancellable,
-                                  GAsyncReadyCallback  callback,
-                                  gpointer             user_data)
+sv_fhir_client_search_map_async (SvFhirClient        *self,
+                                 const char          *resource_type,
+                                 const char * const  *params,
+                                 SvFhirMatchFunc      map,
+                                 gpointer             map_data,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
 {
   GTask *task;
   Search *search;
@@ -1422,7 +1434,8 @@ sv_fhir_client_search_full_async (SvFhirClient        *self,
   g_task_set_source_tag (task, sv_fhir_client_search_async);
   search = g_new0 (Search, 1);
   search->resource_type = g_strdup (resource_type);
-  search->trees = (flags & SV_FHIR_SEARCH_TREES) != 0;
+  search->map = map;
+  search->map_data = map_data;
   search->result = search_result_new ();
   search->visited = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_queue_init (&search->pages);

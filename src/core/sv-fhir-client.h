@@ -17,9 +17,10 @@ G_BEGIN_DECLS
  *   server order, across all pages
  * @match_texts: (element-type GBytes): the JSON text of each match, as the
  *   server sent it, in the same order
- * @match_nodes: (element-type SvJsonNode): with %SV_FHIR_SEARCH_TREES, the
- *   matches (and @matches is empty), nodes of @trees
- * @trees: (element-type SvJsonTree): what @match_nodes live in
+ * @mapped: (element-type GObject): with sv_fhir_client_search_map_async(),
+ *   what its function made of the matches, in order (and @matches and
+ *   @match_texts are empty)
+ * @mapped_skipped: (element-type utf8): why it made nothing of the others
  * @included: (element-type utf8 JsonObject): other resources of the Bundles
  *   (`_include`), by "Type/id"
  * @invalid: (element-type utf8): entries that were not resources, described
@@ -39,20 +40,25 @@ typedef struct
   char       *partial_reason;
   guint       n_pages;
   GPtrArray  *match_texts;
-  GPtrArray  *match_nodes;
-  GPtrArray  *trees;
+  GPtrArray  *mapped;
+  GPtrArray  *mapped_skipped;
 } SvFhirSearchResult;
 
 /**
- * SvFhirSearchFlags:
- * @SV_FHIR_SEARCH_NONE: matches as json-glib objects
- * @SV_FHIR_SEARCH_TREES: matches as #SvJsonNode of #SvJsonTree
+ * SvFhirMatchFunc:
+ * @resource: a match of a search, valid during the call only
+ * @text: its JSON text as the server sent it
+ * @user_data: the data given with the function
+ * @skipped: (out) (transfer full): when %NULL is returned, why, translated
+ *
+ * Makes what a caller needs of a search match, in a worker thread.
+ *
+ * Returns: (transfer full) (nullable): the object made of @resource
  */
-typedef enum
-{
-  SV_FHIR_SEARCH_NONE = 0,
-  SV_FHIR_SEARCH_TREES = 1 << 0,
-} SvFhirSearchFlags;
+typedef GObject *(*SvFhirMatchFunc) (const SvJsonNode  *resource,
+                                     GBytes            *text,
+                                     gpointer           user_data,
+                                     char             **skipped);
 
 void sv_fhir_search_result_free (SvFhirSearchResult *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SvFhirSearchResult, sv_fhir_search_result_free)
@@ -88,10 +94,11 @@ void                sv_fhir_client_search_async        (SvFhirClient         *se
                                                         GCancellable         *cancellable,
                                                         GAsyncReadyCallback   callback,
                                                         gpointer              user_data);
-void                sv_fhir_client_search_full_async   (SvFhirClient         *self,
+void                sv_fhir_client_search_map_async    (SvFhirClient         *self,
                                                         const char           *resource_type,
                                                         const char * const   *params,
-                                                        SvFhirSearchFlags     flags,
+                                                        SvFhirMatchFunc       map,
+                                                        gpointer              map_data,
                                                         GCancellable         *cancellable,
                                                         GAsyncReadyCallback   callback,
                                                         gpointer              user_data);

@@ -701,6 +701,28 @@ built_free (Built *built)
   g_free (built);
 }
 
+/* A search match made a row, in the search's worker thread while later
+ * pages are fetched; @data is the Res. */
+static GObject *
+make_row (const SvJsonNode  *resource,
+          GBytes            *text,
+          gpointer           data,
+          char             **skipped)
+{
+  Res res = GPOINTER_TO_INT (data);
+  g_autoptr(GError) error = NULL;
+  GObject *row;
+
+  if (res == RES_CONDITION)
+    row = (GObject *) sv_problem_new_from_node (resource, text, &error);
+  else
+    row = (GObject *) sv_medication_new_from_node (resource, text, &error);
+
+  if (row == NULL)
+    *skipped = describe_skipped (resource, res_types[res], error);
+  return row;
+}
+
 static void
 build_rows_thread (GTask        *task,
                    gpointer      source_object,
@@ -711,40 +733,25 @@ build_rows_thread (GTask        *task,
   SvFhirSearchResult *result = built->result;
 
   add_invalid (built->skipped, result);
-  for (guint i = 0; i < result->match_nodes->len; i++)
+  for (guint i = 0; i < result->mapped_skipped->len; i++)
+    g_ptr_array_add (built->skipped, g_strdup (g_ptr_array_index (result->mapped_skipped, i)));
+
+  for (guint i = 0; i < result->mapped->len; i++)
     {
-      const SvJsonNode *resource = g_ptr_array_index (result->match_nodes, i);
-      GBytes *text = g_ptr_array_index (result->match_texts, i);
-      g_autoptr(GError) error = NULL;
+      gpointer row = g_ptr_array_index (result->mapped, i);
 
       if (built->res == RES_CONDITION)
         {
-          g_autoptr(SvProblem) row = sv_problem_new_from_node (resource, text, &error);
-
-          if (row == NULL)
-            g_ptr_array_add (built->skipped, describe_skipped (resource, "Condition", error));
-          else if (sv_problem_get_entered_in_error (row))
+          if (sv_problem_get_entered_in_error (row))
             continue;
           else if (sv_problem_get_category (row) == SV_PROBLEM_CATEGORY_ENCOUNTER_DIAGNOSIS)
-            g_ptr_array_add (built->diagnoses, g_steal_pointer (&row));
+            g_ptr_array_add (built->diagnoses, g_object_ref (row));
           else
-            g_ptr_array_add (built->problems, g_steal_pointer (&row));
+            g_ptr_array_add (built->problems, g_object_ref (row));
         }
-      else
-        {
-          g_autoptr(SvMedication) row = sv_medication_new_from_node (resource, text, &error);
-
-          if (row == NULL)
-            g_ptr_array_add (built->skipped, describe_skipped (resource, res_types[built->res], error));
-          else if (!sv_medication_get_entered_in_error (row))
-            g_ptr_array_add (built->medications, g_steal_pointer (&row));
-        }
+      else if (!sv_medication_get_entered_in_error (row))
+        g_ptr_array_add (built->medications, g_object_ref (row));
     }
-
-  /* The rows keep the resources' texts, not their trees. */
-  g_ptr_array_set_size (result->match_nodes, 0);
-  g_ptr_array_set_size (result->trees, 0);
-  g_ptr_array_set_size (result->match_texts, 0);
 
   g_ptr_array_sort (built->problems, compare_problems);
   g_ptr_array_sort (built->diagnoses, compare_problems);
@@ -1081,8 +1088,8 @@ start_search (GTask    *task,
   op->res = res;
   op->include = params[4] != NULL;
   load->pending++;
-  sv_fhir_client_search_full_async (load->client, res_types[res], params, SV_FHIR_SEARCH_TREES,
-                                    load->cancellable, search_cb, op);
+  sv_fhir_client_search_map_async (load->client, res_types[res], params, make_row, GINT_TO_POINTER (res),
+                                   load->cancellable, search_cb, op);
 }
 
 static void
