@@ -146,58 +146,66 @@ sv_json_writer_end_array (SvJsonWriter *writer)
   end_container (writer, FALSE);
 }
 
+/* Bytes written as \uXXXX; the named escapes are in the switch below.
+ * json-glib leaves U+001F alone (a quirk kept) and escapes DEL. */
+static inline gboolean
+needs_escape (guchar c)
+{
+  return (c < 0x1f) || c == '"' || c == '\\' || c == 0x7f;
+}
+
 static void
 append_escaped (GString    *out,
                 const char *text)
 {
-  const char *run = text;
-  const char *p;
+  gsize length = strlen (text);
+  gsize start = out->len;
+  char *p;
 
-  g_string_append_c (out, '"');
-  for (p = text; *p != '\0'; p++)
+  /* Room for the worst case, every byte as \uXXXX, then trimmed: one
+   * pass over the text, no append per piece. */
+  g_string_set_size (out, start + 6 * length + 2);
+  p = out->str + start;
+  *p++ = '"';
+  for (const guchar *c = (const guchar *) text; *c != '\0'; c++)
     {
-      guchar c = (guchar) *p;
-      const char *escape = NULL;
+      if (!needs_escape (*c))
+        {
+          *p++ = (char) *c;
+          continue;
+        }
 
-      if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
-        continue;
-      if (c == 0x1f)
-        continue;
-
-      g_string_append_len (out, run, p - run);
-      run = p + 1;
-      switch (c)
+      *p++ = '\\';
+      switch (*c)
         {
         case '"':
-          escape = "\\\"";
+          *p++ = '"';
           break;
         case '\\':
-          escape = "\\\\";
+          *p++ = '\\';
           break;
         case '\b':
-          escape = "\\b";
+          *p++ = 'b';
           break;
         case '\f':
-          escape = "\\f";
+          *p++ = 'f';
           break;
         case '\n':
-          escape = "\\n";
+          *p++ = 'n';
           break;
         case '\r':
-          escape = "\\r";
+          *p++ = 'r';
           break;
         case '\t':
-          escape = "\\t";
+          *p++ = 't';
           break;
         default:
-          g_string_append_printf (out, "\\u%04x", c);
+          p += g_snprintf (p, 6, "u%04x", *c);
           break;
         }
-      if (escape != NULL)
-        g_string_append (out, escape);
     }
-  g_string_append_len (out, run, p - run);
-  g_string_append_c (out, '"');
+  *p++ = '"';
+  g_string_truncate (out, p - out->str);
 }
 
 /**
