@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <locale.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,9 +12,35 @@
 
 /* How long a large record takes to load, and the longest the main loop
  * stalls meanwhile (a 1 ms timeout source notes the gaps between its
- * dispatches). The server runs in its own thread, so that only the
- * client's work is on the measured main loop. Prints numbers; asserts
- * only that everything was read. */
+ * dispatches), and how much memory the loaded record holds (the heap in
+ * use after the load less before it; the server's resources were made
+ * before). The server runs in its own thread, so that only the client's
+ * work is on the measured main loop. Prints numbers; asserts only that
+ * everything was read. */
+
+static double
+heap_in_use_mb (void)
+{
+  struct mallinfo2 info;
+
+  /* Freed memory kept by malloc is not in use: trimmed first so that the
+   * resident size below says the same. */
+  malloc_trim (0);
+  info = mallinfo2 ();
+  return (info.uordblks + info.hblkhd) / (1024.0 * 1024.0);
+}
+
+static double
+rss_mb (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL) ||
+      (line = strstr (status, "VmRSS:")) == NULL)
+    return -1;
+  return g_ascii_strtod (line + strlen ("VmRSS:"), NULL) / 1024.0;
+}
 
 #define N_CONDITIONS 2500
 #define N_REQUESTS 2500
@@ -136,6 +163,7 @@ main (int   argc,
   g_autofree char *json = NULL;
   Probe probe = { 0 };
   gint64 start, loaded, summarized;
+  double heap_before, heap_after, rss_before, rss_after;
   guint probe_id;
 
   setlocale (LC_ALL, "");
@@ -152,6 +180,8 @@ main (int   argc,
   client = sv_fhir_client_new (sv_test_fhir_server_get_base_url (thread.server), SV_BEARER_SOURCE (bearer), NULL, &error);
   g_assert_no_error (error);
 
+  heap_before = heap_in_use_mb ();
+  rss_before = rss_mb ();
   probe_id = g_timeout_add (1, probe_cb, &probe);
   start = g_get_monotonic_time ();
   sv_patient_record_load_async (record, client, "big", NULL, NULL, store_result_cb, &result);
@@ -164,6 +194,9 @@ main (int   argc,
   g_assert_cmpuint (sv_patient_record_get_section_count (record, SV_SECTION_PROBLEMS), ==, N_CONDITIONS);
   g_assert_cmpuint (sv_patient_record_get_section_count (record, SV_SECTION_MEDICATIONS), ==, N_REQUESTS);
 
+  heap_after = heap_in_use_mb ();
+  rss_after = rss_mb ();
+
   json = sv_patient_record_to_json (record);
   summarized = g_get_monotonic_time ();
 
@@ -172,6 +205,8 @@ main (int   argc,
   printf ("load: %.1f ms\n", (loaded - start) / 1000.0);
   printf ("longest main-loop stall while loading: %.1f ms\n", probe.longest / 1000.0);
   printf ("JSON summary: %.1f ms, %zu bytes\n", (summarized - loaded) / 1000.0, strlen (json));
+  printf ("memory of the loaded record: heap %.1f MB, resident %.1f MB (process: %.1f MB resident)\n",
+          heap_after - heap_before, rss_after - rss_before, rss_after);
 
   g_atomic_int_set (&thread.stop, 1);
   g_main_context_wakeup (thread.context);

@@ -41,6 +41,7 @@ struct _SvTestFhirServer
   gboolean    reject_include;
   GPtrArray  *faults;
   GHashTable *truncated;
+  GHashTable *second_links;
   GHashTable *next_overrides;
   GHashTable *holds;
   GPtrArray  *held;
@@ -388,6 +389,17 @@ handle (SoupServer        *server,
       truncated_key = g_strdup_printf ("%s#%u", type, page);
       if (g_hash_table_contains (self->truncated, truncated_key))
         body[strlen (body) / 2] = '\0';
+      else if (g_hash_table_contains (self->second_links, truncated_key))
+        {
+          /* A second "link" member after the entries: JSON readers keep
+           * the last one. */
+          char *last = strrchr (body, '}');
+          g_autofree char *head = g_strndup (body, last - body);
+
+          g_free (body);
+          body = g_strdup_printf ("%s,\"link\":[{\"relation\":\"next\",\"url\":\"%s\"}]}", head,
+                                  (const char *) g_hash_table_lookup (self->second_links, truncated_key));
+        }
     }
 
   respond (msg, SOUP_STATUS_OK, body);
@@ -428,6 +440,7 @@ sv_test_fhir_server_new_tls (GTlsCertificate *certificate)
   self->token_uses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->faults = g_ptr_array_new_with_free_func ((GDestroyNotify) fault_free);
   self->truncated = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->second_links = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->next_overrides = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->holds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->held = g_ptr_array_new_with_free_func (g_object_unref);
@@ -467,6 +480,7 @@ sv_test_fhir_server_free (SvTestFhirServer *self)
   g_hash_table_unref (self->token_uses);
   g_ptr_array_unref (self->faults);
   g_hash_table_unref (self->truncated);
+  g_hash_table_unref (self->second_links);
   g_hash_table_unref (self->next_overrides);
   g_hash_table_unref (self->holds);
   g_ptr_array_unref (self->held);
@@ -621,6 +635,15 @@ sv_test_fhir_server_set_truncated (SvTestFhirServer *self,
                                    guint             page)
 {
   g_hash_table_add (self->truncated, g_strdup_printf ("%s#%u", resource_type, page));
+}
+
+void
+sv_test_fhir_server_set_second_link (SvTestFhirServer *self,
+                                     const char       *resource_type,
+                                     guint             page,
+                                     const char       *url)
+{
+  g_hash_table_replace (self->second_links, g_strdup_printf ("%s#%u", resource_type, page), g_strdup (url));
 }
 
 void

@@ -46,6 +46,10 @@ void              sv_test_fhir_server_add_redirect      (SvTestFhirServer   *sel
 void              sv_test_fhir_server_set_truncated     (SvTestFhirServer   *self,
                                                          const char         *resource_type,
                                                          guint               page);
+void              sv_test_fhir_server_set_second_link   (SvTestFhirServer   *self,
+                                                         const char         *resource_type,
+                                                         guint               page,
+                                                         const char         *url);
 void              sv_test_fhir_server_set_next_override (SvTestFhirServer   *self,
                                                          const char         *resource_type,
                                                          guint               page,

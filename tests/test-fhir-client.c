@@ -147,9 +147,17 @@ test_paging (Fixture       *fixture,
   g_assert_nonnull (strstr (g_ptr_array_index (log, 1), "?_getpages=pg1&_bundletype=searchset [Bearer token-1]"));
 }
 
+/* A next link to another origin, set on @page by @set_link, ends paging
+ * as partial after @n_pages, and that origin receives nothing at all
+ * (another port is another origin). */
 static void
-test_foreign_next_link (Fixture       *fixture,
-                        gconstpointer  data)
+assert_stops_at_foreign (Fixture  *fixture,
+                         void    (*set_link) (SvTestFhirServer *server,
+                                              const char       *resource_type,
+                                              guint             page,
+                                              const char       *url),
+                         guint     page,
+                         guint     n_pages)
 {
   SvTestFhirServer *foreign = sv_test_fhir_server_new ();
   g_autofree char *next = g_strconcat (sv_test_fhir_server_get_base_url (foreign), "Condition?_getpages=x", NULL);
@@ -157,19 +165,35 @@ test_foreign_next_link (Fixture       *fixture,
   g_autoptr(SvFhirSearchResult) result = NULL;
 
   add_conditions (fixture->server, "p1", 250);
-  sv_test_fhir_server_set_next_override (fixture->server, "Condition", 2, next);
+  set_link (fixture->server, "Condition", page, next);
 
   result = search_conditions (fixture, &error);
   g_assert_no_error (error);
   g_assert_true (result->partial);
   g_assert_nonnull (result->partial_reason);
   g_assert_nonnull (strstr (result->partial_reason, "127.0.0.1"));
-  g_assert_cmpuint (result->n_pages, ==, 2);
-  assert_all_once (result, "p1-", 200);
+  g_assert_cmpuint (result->n_pages, ==, n_pages);
+  assert_all_once (result, "p1-", 100 * n_pages);
 
-  /* Another port is another origin: it received nothing at all. */
   g_assert_cmpuint (sv_test_fhir_server_count_all (foreign), ==, 0);
   sv_test_fhir_server_free (foreign);
+}
+
+static void
+test_foreign_next_link (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  assert_stops_at_foreign (fixture, sv_test_fhir_server_set_next_override, 2, 2);
+}
+
+/* The next page is asked for early, from the first "link" in the text;
+ * the Bundle as read has a second one, which counts. The early page is
+ * then dropped, and the link that counts is judged as ever. */
+static void
+test_second_link (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  assert_stops_at_foreign (fixture, sv_test_fhir_server_set_second_link, 1, 1);
 }
 
 static void
@@ -542,6 +566,7 @@ main (int   argc,
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/fhir-client/paging", test_paging);
   ADD ("/fhir-client/foreign-next-link", test_foreign_next_link);
+  ADD ("/fhir-client/second-link", test_second_link);
   ADD ("/fhir-client/redirects", test_redirects);
   ADD ("/fhir-client/429-retry-after-seconds", test_retry_after_seconds);
   ADD ("/fhir-client/429-retry-after-date-then-503", test_retry_after_date_then_503);

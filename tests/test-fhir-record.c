@@ -362,6 +362,13 @@ test_summary (Fixture       *fixture,
   g_assert_true (load (fixture, "p1", NULL, &error));
 
   json = sv_patient_record_to_json (fixture->record);
+  /* Written directly, exactly as json-glib prints the same tree. */
+  {
+    g_autoptr(JsonNode) tree = sv_patient_record_to_json_node (fixture->record);
+    g_autofree char *generated = json_to_string (tree, TRUE);
+
+    g_assert_cmpstr (json, ==, generated);
+  }
   json_parser_load_from_data (parser, json, -1, &error);
   g_assert_no_error (error);
   root = json_node_get_object (json_parser_get_root (parser));

@@ -2,19 +2,22 @@
 #include "config.h"
 
 #include <locale.h>
+#include <string.h>
 
 #include "sv-fhir-value.h"
 
-static JsonObject *
+/* The trees the nodes live in, freed at the end. */
+static GPtrArray *trees;
+
+static const SvJsonNode *
 parse_object (const char *json)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
+  SvJsonTree *tree = sv_json_tree_parse (json, strlen (json), NULL, &error);
 
-  json_parser_load_from_data (parser, json, -1, &error);
   g_assert_no_error (error);
-
-  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+  g_ptr_array_add (trees, tree);
+  return sv_json_tree_get_root (tree);
 }
 
 static void
@@ -22,7 +25,7 @@ assert_concept (const char   *json,
                 SvCodeDomain  domain,
                 const char   *expected)
 {
-  g_autoptr(JsonObject) concept = parse_object (json);
+  const SvJsonNode *concept = parse_object (json);
   g_autofree char *display = sv_fhir_concept_display (concept, domain);
 
   g_assert_cmpstr (display, ==, expected);
@@ -86,7 +89,7 @@ test_patient_name (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(JsonObject) patient = parse_object (cases[i].json);
+      const SvJsonNode *patient = parse_object (cases[i].json);
       g_autofree char *name = sv_fhir_patient_name (patient);
 
       g_assert_cmpstr (name, ==, cases[i].expected);
@@ -111,7 +114,7 @@ test_patient_birth (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(JsonObject) patient = parse_object (cases[i].json);
+      const SvJsonNode *patient = parse_object (cases[i].json);
       g_autofree char *birth = sv_fhir_patient_birth (patient, now);
 
       g_assert_cmpstr (birth, ==, cases[i].expected);
@@ -121,12 +124,12 @@ test_patient_birth (void)
 static void
 test_patient_mrn (void)
 {
-  g_autoptr(JsonObject) patient = parse_object (
+  const SvJsonNode *patient = parse_object (
     "{\"identifier\":["
     "{\"system\":\"http://hl7.org/fhir/sid/us-ssn\",\"value\":\"999-12-3456\",\"type\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v2-0203\",\"code\":\"MR\"}]}},"
     "{\"system\":\"urn:x\",\"value\":\"abc\"},"
     "{\"system\":\"urn:mrn\",\"value\":\"MRN-0042\",\"type\":{\"text\":\"Medical Record Number\",\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v2-0203\",\"code\":\"MR\"}]}}]}");
-  g_autoptr(JsonObject) ssn_only = parse_object (
+  const SvJsonNode *ssn_only = parse_object (
     "{\"identifier\":[{\"system\":\"http://hl7.org/fhir/sid/us-ssn\",\"value\":\"999-12-3456\",\"type\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v2-0203\",\"code\":\"SS\"}]}}]}");
   g_autofree char *label = NULL;
   g_autofree char *mrn = sv_fhir_patient_mrn (patient, &label);
@@ -156,7 +159,7 @@ test_choice_display (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(JsonObject) resource = parse_object (cases[i].json);
+      const SvJsonNode *resource = parse_object (cases[i].json);
       g_autofree char *text = sv_fhir_choice_display (resource, "onset");
 
       g_assert_cmpstr (text, ==, cases[i].expected);
@@ -192,14 +195,14 @@ test_inferred (void)
 {
   /* The shape HealthLake documents (and the sandbox generates): scores as
    * modifierExtensions directly under the resource. */
-  g_autoptr(JsonObject) healthlake = parse_object (
+  const SvJsonNode *healthlake = parse_object (
     "{\"resourceType\":\"Condition\",\"modifierExtension\":["
     "{\"url\":\"http://healthlake.amazonaws.com/aws-cm/infer-icd10/aws-cm-icd10-entity-score\",\"valueDecimal\":0.91},"
     "{\"url\":\"http://healthlake.amazonaws.com/system-generated-linkage\",\"valueReference\":{\"reference\":\"Linkage/1\"}}]}");
-  g_autoptr(JsonObject) nested = parse_object (
+  const SvJsonNode *nested = parse_object (
     "{\"extension\":[{\"url\":\"http://healthlake.amazonaws.com/aws-cm/\",\"extension\":["
     "{\"url\":\"infer-icd10cm-entity-score\",\"valueDecimal\":0.5}]}]}");
-  g_autoptr(JsonObject) plain = parse_object ("{\"extension\":[{\"url\":\"http://example.org/score\",\"valueDecimal\":0.9}]}");
+  const SvJsonNode *plain = parse_object ("{\"extension\":[{\"url\":\"http://example.org/score\",\"valueDecimal\":0.9}]}");
   double confidence = 0;
 
   g_assert_true (sv_fhir_inferred_confidence (healthlake, &confidence));
@@ -213,11 +216,15 @@ int
 main (int   argc,
       char *argv[])
 {
+  int status;
+
   /* The expected strings are the untranslated English ones. */
   g_setenv ("LC_ALL", "C.UTF-8", TRUE);
   g_setenv ("LANGUAGE", "C", TRUE);
   setlocale (LC_ALL, "");
+
   g_test_init (&argc, &argv, NULL);
+  trees = g_ptr_array_new_with_free_func ((GDestroyNotify) sv_json_tree_unref);
 
   g_test_add_func ("/core/fhir-value/concept-display-order", test_concept_display_order);
   g_test_add_func ("/core/fhir-value/concept-wrong-types", test_concept_wrong_types);
@@ -229,5 +236,7 @@ main (int   argc,
   g_test_add_func ("/core/fhir-value/age", test_age);
   g_test_add_func ("/core/fhir-value/inferred", test_inferred);
 
-  return g_test_run ();
+  status = g_test_run ();
+  g_ptr_array_unref (trees);
+  return status;
 }

@@ -14,7 +14,7 @@ echo "== smart-sandbox (issue 4)"
 subprojects/smart-sandbox/bench/run-bench.sh "$build/subprojects/smart-sandbox" || status=1
 
 echo "== patient record model (issue 6)"
-meson test -C "$build" --benchmark --suite fhir -v 2>&1 | grep -E '^(load|longest|JSON|Bail)|FAIL' || true
+meson test -C "$build" --benchmark --suite fhir -v 2>&1 | grep -E '^(record|load|longest|JSON|memory|Bail)|FAIL' || true
 
 echo "== summary: smart-viewer-cli vs fhirclient (issue 6)"
 tools/bench-summary.sh "$build" || status=1

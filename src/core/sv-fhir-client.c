@@ -11,6 +11,8 @@
 
 #include "sv-error.h"
 #include "sv-fhir-value.h"
+#include "sv-http.h"
+#include "sv-json-reader.h"
 
 /* A FHIR REST client for the few interactions the viewer needs: read, search
  * with paging, and batched reads by _id. It holds to ../shared/docs/HEALTHLAKE.md
@@ -66,6 +68,9 @@ sv_fhir_search_result_free (SvFhirSearchResult *result)
     return;
 
   g_clear_pointer (&result->matches, g_ptr_array_unref);
+  g_clear_pointer (&result->match_texts, g_ptr_array_unref);
+  g_clear_pointer (&result->mapped, g_ptr_array_unref);
+  g_clear_pointer (&result->mapped_skipped, g_ptr_array_unref);
   g_clear_pointer (&result->included, g_hash_table_unref);
   g_clear_pointer (&result->invalid, g_ptr_array_unref);
   g_free (result->partial_reason);
@@ -78,6 +83,9 @@ search_result_new (void)
   SvFhirSearchResult *result = g_new0 (SvFhirSearchResult, 1);
 
   result->matches = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  result->match_texts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  result->mapped = g_ptr_array_new_with_free_func (g_object_unref);
+  result->mapped_skipped = g_ptr_array_new_with_free_func (g_free);
   result->included = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             (GDestroyNotify) json_object_unref);
   result->invalid = g_ptr_array_new_with_free_func (g_free);
@@ -271,6 +279,7 @@ sv_fhir_client_new (const char      *base_url,
   else
     self->session = soup_session_new_with_options ("user-agent", "smart-viewer/" PACKAGE_VERSION,
                                                    "timeout", 60,
+                                                   "max-conns-per-host", SV_HTTP_MAX_CONNS_PER_HOST,
                                                    NULL);
 
   return g_steal_pointer (&self);
@@ -398,18 +407,191 @@ sleep_finish (GAsyncResult  *result,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-/* Parsing in a worker: the task's data is the body, the result the root node. */
+/* What a page is read for: a plain read, or a search of a resource type
+ * (page number for messages), with the matches as json-glib objects or
+ * made into what @map makes of them. */
+typedef struct
+{
+  char            *search_type;
+  guint            page_number;
+  SvFhirMatchFunc  map;
+  gpointer         map_data;
+} PageKind;
+
+/* A response read in a worker. For a search, its Bundle is sorted out there
+ * too: the matches (json-glib objects, or what the search's function made
+ * of them), each match's own text (a piece of @body), the included
+ * resources and the entries that are not resources. */
+typedef struct
+{
+  JsonNode   *root;
+  SvJsonTree *tree;
+  GBytes     *body;
+  GArray     *spans;
+  gboolean    is_bundle;
+  char       *next;
+  GPtrArray  *matches;
+  GPtrArray  *match_texts;
+  GPtrArray  *mapped;
+  GPtrArray  *mapped_skipped;
+  GPtrArray  *included_keys;
+  GPtrArray  *included;
+  GPtrArray  *invalid;
+} Page;
+
+static void
+page_free (Page *page)
+{
+  g_clear_pointer (&page->root, json_node_unref);
+  g_clear_pointer (&page->tree, sv_json_tree_unref);
+  g_clear_pointer (&page->body, g_bytes_unref);
+  g_clear_pointer (&page->spans, g_array_unref);
+  g_free (page->next);
+  g_clear_pointer (&page->matches, g_ptr_array_unref);
+  g_clear_pointer (&page->match_texts, g_ptr_array_unref);
+  g_clear_pointer (&page->mapped, g_ptr_array_unref);
+  g_clear_pointer (&page->mapped_skipped, g_ptr_array_unref);
+  g_clear_pointer (&page->included_keys, g_ptr_array_unref);
+  g_clear_pointer (&page->included, g_ptr_array_unref);
+  g_clear_pointer (&page->invalid, g_ptr_array_unref);
+  g_free (page);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Page, page_free)
+
+/* The text of entry @index's resource: a piece of the page, which it
+ * keeps alive. */
+static GBytes *
+page_resource_text (Page  *page,
+                    guint  index)
+{
+  SvJsonSpan span = { 0, 0 };
+
+  if (page->spans != NULL && index < page->spans->len)
+    span = g_array_index (page->spans, SvJsonSpan, index);
+  return g_bytes_new_from_bytes (page->body, span.offset, span.length);
+}
+
+static const char *
+bundle_next_link (const SvJsonNode *bundle)
+{
+  const SvJsonNode *links = sv_json_node_get_array_member (bundle, "link");
+
+  for (guint i = 0; i < sv_json_node_get_length (links); i++)
+    {
+      const SvJsonNode *link = sv_json_node_get_object_element (links, i);
+
+      if (g_strcmp0 (sv_json_node_get_string_member (link, "relation"), "next") == 0)
+        return sv_json_node_get_string_member (link, "url");
+    }
+
+  return NULL;
+}
+
+/* A search's Bundle, sorted into matches, included resources and entries
+ * that are not resources. */
+static void
+page_take_bundle (Page     *page,
+                  PageKind *kind)
+{
+  const SvJsonNode *bundle = sv_json_tree_get_root (page->tree);
+  const SvJsonNode *entries = sv_json_node_get_array_member (bundle, "entry");
+  guint n = sv_json_node_get_length (entries);
+  const SvJsonNode *entry = n > 0 ? sv_json_node_get_element (entries, 0) : NULL;
+
+  page->is_bundle = g_strcmp0 (sv_json_node_get_string_member (bundle, "resourceType"), "Bundle") == 0;
+  if (!page->is_bundle)
+    return;
+
+  page->next = g_strdup (bundle_next_link (bundle));
+  page->matches = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  page->match_texts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  page->mapped = g_ptr_array_new_with_free_func (g_object_unref);
+  page->mapped_skipped = g_ptr_array_new_with_free_func (g_free);
+  page->included_keys = g_ptr_array_new_with_free_func (g_free);
+  page->included = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  page->invalid = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < n; i++, entry = i < n ? sv_json_node_next (entry) : NULL)
+    {
+      const SvJsonNode *resource = sv_json_node_get_object_member (entry, "resource");
+      const char *mode = sv_json_node_get_string_member (sv_json_node_get_object_member (entry, "search"), "mode");
+      const char *type = sv_json_node_get_string_member (resource, "resourceType");
+      const char *id = sv_json_node_get_string_member (resource, "id");
+
+      if (resource == NULL)
+        {
+          g_ptr_array_add (page->invalid,
+                           g_strdup_printf (_("%s entry %u of page %u (not a resource)"),
+                                            kind->search_type, i + 1, kind->page_number));
+          continue;
+        }
+
+      if (g_strcmp0 (mode, "include") == 0 || g_strcmp0 (mode, "outcome") == 0 ||
+          (type != NULL && g_strcmp0 (type, kind->search_type) != 0))
+        {
+          if (type != NULL && id != NULL)
+            {
+              JsonNode *node = sv_json_node_to_json_node (resource);
+
+              g_ptr_array_add (page->included_keys, g_strconcat (type, "/", id, NULL));
+              g_ptr_array_add (page->included, json_object_ref (json_node_get_object (node)));
+              json_node_unref (node);
+            }
+          continue;
+        }
+
+      /* Whether a match is usable is for the caller to judge; it reports
+       * the ones it cannot show with their type and id. */
+      if (kind->map != NULL)
+        {
+          g_autoptr(GBytes) text = page_resource_text (page, i);
+          char *skipped = NULL;
+          GObject *item = kind->map (resource, text, kind->map_data, &skipped);
+
+          if (item != NULL)
+            g_ptr_array_add (page->mapped, item);
+          else
+            g_ptr_array_add (page->mapped_skipped, skipped);
+        }
+      else
+        {
+          JsonNode *node = sv_json_node_to_json_node (resource);
+
+          g_ptr_array_add (page->matches, json_object_ref (json_node_get_object (node)));
+          g_ptr_array_add (page->match_texts, page_resource_text (page, i));
+          json_node_unref (node);
+        }
+    }
+}
+
+typedef struct
+{
+  GBytes   *body;
+  PageKind  kind;
+  gboolean  json;
+} ParseJob;
+
+static void
+parse_job_free (ParseJob *job)
+{
+  g_bytes_unref (job->body);
+  g_free (job->kind.search_type);
+  g_free (job);
+}
+
+/* Parsing in a worker: the task's data is a ParseJob, the result a Page. */
 static void
 parse_thread (GTask        *task,
               gpointer      source_object,
               gpointer      task_data,
               GCancellable *cancellable)
 {
-  GBytes *body = task_data;
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  ParseJob *job = task_data;
+  g_autoptr(Page) page = g_new0 (Page, 1);
   g_autoptr(GError) error = NULL;
   gsize size;
-  const char *data = g_bytes_get_data (body, &size);
+  const char *data = g_bytes_get_data (job->body, &size);
 
   if (size == 0)
     {
@@ -418,7 +600,10 @@ parse_thread (GTask        *task,
       return;
     }
 
-  if (!json_parser_load_from_data (parser, data, size, &error))
+  page->body = g_bytes_ref (job->body);
+  page->spans = g_array_new (FALSE, FALSE, sizeof (SvJsonSpan));
+  page->tree = sv_json_tree_parse (data, size, page->spans, &error);
+  if (page->tree == NULL)
     {
       g_task_return_new_error (task, SV_ERROR, SV_ERROR_PROTOCOL,
                                _("The FHIR server sent data that could not be read (%s). Try again; "
@@ -427,23 +612,42 @@ parse_thread (GTask        *task,
       return;
     }
 
-  g_task_return_pointer (task, json_parser_steal_root (parser), (GDestroyNotify) json_node_unref);
+  if (job->json)
+    page->root = sv_json_node_to_json_node (sv_json_tree_get_root (page->tree));
+  else
+    page_take_bundle (page, &job->kind);
+
+  /* Nothing points into the tree any more. */
+  g_clear_pointer (&page->tree, sv_json_tree_unref);
+
+  g_task_return_pointer (task, g_steal_pointer (&page), (GDestroyNotify) page_free);
 }
 
+/* A successful search page is sorted out as a Bundle; anything else is
+ * made a json-glib tree. */
 static void
 parse_async (GBytes              *body,
+             const PageKind      *kind,
              GCancellable        *cancellable,
              GAsyncReadyCallback  callback,
              gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  ParseJob *job = g_new0 (ParseJob, 1);
 
+  job->body = g_bytes_ref (body);
+  job->json = kind == NULL;
+  if (kind != NULL)
+    {
+      job->kind = *kind;
+      job->kind.search_type = g_strdup (kind->search_type);
+    }
   g_task_set_source_tag (task, parse_async);
-  g_task_set_task_data (task, g_bytes_ref (body), (GDestroyNotify) g_bytes_unref);
+  g_task_set_task_data (task, job, (GDestroyNotify) parse_job_free);
   g_task_run_in_thread (task, parse_thread);
 }
 
-static JsonNode *
+static Page *
 parse_finish (GAsyncResult  *result,
               GError       **error)
 {
@@ -525,6 +729,12 @@ typedef struct
   gboolean     refreshed;
   guint        retries;
   guint        redirects;
+  /* Called with a successful answer's body before it is parsed. */
+  void       (*on_body) (gpointer  data,
+                         GBytes   *body);
+  gpointer     on_body_data;
+  /* For a search page. */
+  PageKind    *kind;
 } Fetch;
 
 static void
@@ -532,6 +742,9 @@ fetch_free (Fetch *fetch)
 {
   g_free (fetch->url);
   g_clear_object (&fetch->msg);
+  if (fetch->kind != NULL)
+    g_free (fetch->kind->search_type);
+  g_free (fetch->kind);
   g_free (fetch);
 }
 
@@ -545,7 +758,8 @@ fetch_parsed_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   Fetch *fetch = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) root = parse_finish (result, &error);
+  g_autoptr(Page) page = parse_finish (result, &error);
+  JsonNode *root = page != NULL ? page->root : NULL;
   guint status = soup_message_get_status (fetch->msg);
   g_autofree char *outcome = NULL;
 
@@ -559,11 +773,13 @@ fetch_parsed_cb (GObject      *object,
     {
       if (error != NULL)
         g_task_return_error (task, g_steal_pointer (&error));
-      else if (!JSON_NODE_HOLDS_OBJECT (root))
+      else if (root != NULL ? !JSON_NODE_HOLDS_OBJECT (root) : !page->is_bundle)
         g_task_return_new_error (task, SV_ERROR, SV_ERROR_PROTOCOL, "%s",
-                                 _("The FHIR server sent something that is not a FHIR resource."));
+                                 root != NULL || fetch->kind == NULL
+                                 ? _("The FHIR server sent something that is not a FHIR resource.")
+                                 : _("The FHIR server answered a search with something other than a Bundle."));
       else
-        g_task_return_pointer (task, g_steal_pointer (&root), (GDestroyNotify) json_node_unref);
+        g_task_return_pointer (task, g_steal_pointer (&page), (GDestroyNotify) page_free);
       return;
     }
 
@@ -684,7 +900,11 @@ fetch_sent_cb (GObject      *object,
       return;
     }
 
-  parse_async (body, cancellable, fetch_parsed_cb, g_steal_pointer (&task));
+  if (fetch->on_body != NULL && SOUP_STATUS_IS_SUCCESSFUL (status))
+    fetch->on_body (fetch->on_body_data, body);
+
+  parse_async (body, SOUP_STATUS_IS_SUCCESSFUL (status) ? fetch->kind : NULL,
+               cancellable, fetch_parsed_cb, g_steal_pointer (&task));
 }
 
 static void
@@ -752,22 +972,43 @@ fetch_begin (GTask *task)
 }
 
 static void
+fetch_json_full_async (SvFhirClient        *self,
+                       const char          *url,
+                       const PageKind      *kind,
+                       void               (*on_body) (gpointer  data,
+                                                      GBytes   *body),
+                       gpointer             on_body_data,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  Fetch *fetch = g_new0 (Fetch, 1);
+
+  g_task_set_source_tag (task, fetch_json_full_async);
+  fetch->url = g_strdup (url);
+  fetch->on_body = on_body;
+  fetch->on_body_data = on_body_data;
+  if (kind != NULL)
+    {
+      fetch->kind = g_memdup2 (kind, sizeof *kind);
+      fetch->kind->search_type = g_strdup (kind->search_type);
+    }
+  g_task_set_task_data (task, fetch, (GDestroyNotify) fetch_free);
+  fetch_begin (task);
+}
+
+static void
 fetch_json_async (SvFhirClient        *self,
                   const char          *url,
                   GCancellable        *cancellable,
                   GAsyncReadyCallback  callback,
                   gpointer             user_data)
 {
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-  Fetch *fetch = g_new0 (Fetch, 1);
-
-  g_task_set_source_tag (task, fetch_json_async);
-  fetch->url = g_strdup (url);
-  g_task_set_task_data (task, fetch, (GDestroyNotify) fetch_free);
-  fetch_begin (task);
+  fetch_json_full_async (self, url, NULL, NULL, NULL, cancellable, callback, user_data);
 }
 
-static JsonNode *
+static Page *
 fetch_json_finish (GAsyncResult  *result,
                    GError       **error)
 {
@@ -782,16 +1023,16 @@ read_fetched_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   const char *resource_type = g_task_get_task_data (task);
   GError *error = NULL;
-  g_autoptr(JsonNode) root = fetch_json_finish (result, &error);
+  g_autoptr(Page) page = fetch_json_finish (result, &error);
   JsonObject *resource;
 
-  if (root == NULL)
+  if (page == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
 
-  resource = json_node_get_object (root);
+  resource = json_node_get_object (page->root);
   if (g_strcmp0 (sv_fhir_member_string (resource, "resourceType"), resource_type) != 0)
     {
       g_task_return_new_error (task, SV_ERROR, SV_ERROR_PROTOCOL,
@@ -856,80 +1097,207 @@ sv_fhir_client_read_finish (SvFhirClient  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* A search reads its pages in order, but asks for page n + 1 as soon as
+ * page n has arrived, while page n is still parsed in a worker: the next
+ * link is looked up in the text first (sv_json_reader_next_link()), and
+ * the parsed Bundle must then agree. The pages in flight wait in a queue,
+ * so that they are taken in order whatever order their parsing ends in. */
+typedef struct
+{
+  GTask    *task;
+  char     *url;
+  char     *prefetched;
+  Page     *page;
+  GError   *error;
+  gboolean  done;
+  gboolean  orphan;
+} PageFetch;
+
 typedef struct
 {
   char               *resource_type;
   SvFhirSearchResult *result;
   GHashTable         *visited;
+  GQueue              pages;
+  guint               n_started;
+  SvFhirMatchFunc     map;
+  gpointer            map_data;
+  gboolean            finished;
+  GCancellable       *cancellable;
+  GCancellable       *task_cancellable;
+  gulong              cancel_handler;
 } Search;
+
+static void
+page_fetch_free (PageFetch *fetch)
+{
+  g_clear_object (&fetch->task);
+  g_free (fetch->url);
+  g_free (fetch->prefetched);
+  g_clear_pointer (&fetch->page, page_free);
+  g_clear_error (&fetch->error);
+  g_free (fetch);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PageFetch, page_fetch_free)
+
+/* Pages in flight that will not be taken: dropped when they come back. */
+static void
+search_drop_pages (Search *search)
+{
+  PageFetch *fetch;
+
+  while ((fetch = g_queue_pop_head (&search->pages)) != NULL)
+    {
+      if (fetch->done)
+        page_fetch_free (fetch);
+      else
+        fetch->orphan = TRUE;
+    }
+}
 
 static void
 search_free (Search *search)
 {
+  /* Every page fetch holds the task: none is left when this runs. */
+  g_assert (g_queue_is_empty (&search->pages));
+
+  if (search->cancel_handler != 0)
+    g_cancellable_disconnect (search->task_cancellable, search->cancel_handler);
+  g_clear_object (&search->task_cancellable);
+  g_clear_object (&search->cancellable);
   g_free (search->resource_type);
   sv_fhir_search_result_free (search->result);
   g_hash_table_unref (search->visited);
   g_free (search);
 }
 
-static void search_page (GTask      *task,
-                         const char *url);
+static void search_start_page (GTask      *task,
+                               const char *url);
 
+/* Moves what a page found into the search's result. */
 static void
-search_take_bundle (Search     *search,
-                    JsonObject *bundle)
+search_take_page (Search *search,
+                  Page   *page)
 {
-  JsonArray *entries = sv_fhir_member_array (bundle, "entry");
-  guint n = entries != NULL ? json_array_get_length (entries) : 0;
+  SvFhirSearchResult *result = search->result;
 
-  for (guint i = 0; i < n; i++)
-    {
-      JsonNode *node = json_array_get_element (entries, i);
-      JsonObject *entry = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-      JsonObject *resource = sv_fhir_member_object (entry, "resource");
-      const char *mode = sv_fhir_member_string (sv_fhir_member_object (entry, "search"), "mode");
-      const char *type = sv_fhir_member_string (resource, "resourceType");
-      const char *id = sv_fhir_member_string (resource, "id");
-
-      if (resource == NULL)
-        {
-          g_ptr_array_add (search->result->invalid,
-                           g_strdup_printf (_("%s entry %u of page %u (not a resource)"),
-                                            search->resource_type, i + 1, search->result->n_pages));
-          continue;
-        }
-
-      if (g_strcmp0 (mode, "include") == 0 || g_strcmp0 (mode, "outcome") == 0 ||
-          (type != NULL && g_strcmp0 (type, search->resource_type) != 0))
-        {
-          if (type != NULL && id != NULL)
-            g_hash_table_replace (search->result->included, g_strconcat (type, "/", id, NULL),
-                                  json_object_ref (resource));
-          continue;
-        }
-
-      /* Whether a match is usable is for the caller to judge; it reports
-       * the ones it cannot show with their type and id. */
-      g_ptr_array_add (search->result->matches, json_object_ref (resource));
-    }
+  g_ptr_array_extend_and_steal (result->invalid, g_steal_pointer (&page->invalid));
+  for (guint i = 0; i < page->included->len; i++)
+    g_hash_table_replace (result->included, g_strdup (g_ptr_array_index (page->included_keys, i)),
+                          json_object_ref (g_ptr_array_index (page->included, i)));
+  g_ptr_array_extend_and_steal (result->matches, g_steal_pointer (&page->matches));
+  g_ptr_array_extend_and_steal (result->match_texts, g_steal_pointer (&page->match_texts));
+  g_ptr_array_extend_and_steal (result->mapped, g_steal_pointer (&page->mapped));
+  g_ptr_array_extend_and_steal (result->mapped_skipped, g_steal_pointer (&page->mapped_skipped));
 }
 
-static const char *
-bundle_next_link (JsonObject *bundle)
+/* Ends the search once; pages still in flight are cancelled and dropped
+ * when they come back. */
+static void
+search_finish (GTask  *task,
+               GError *error)
 {
-  JsonArray *links = sv_fhir_member_array (bundle, "link");
-  guint n = links != NULL ? json_array_get_length (links) : 0;
+  Search *search = g_task_get_task_data (task);
 
-  for (guint i = 0; i < n; i++)
+  search->finished = TRUE;
+  search_drop_pages (search);
+  g_cancellable_cancel (search->cancellable);
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&search->result),
+                           (GDestroyNotify) sv_fhir_search_result_free);
+}
+
+/* Whether a next link may be followed: on the FHIR origin, not seen
+ * before, and not beyond the page limit. Otherwise the reason, translated. */
+static gboolean
+next_allowed (SvFhirClient *self,
+              Search       *search,
+              const char   *next,
+              guint         n_pages,
+              char        **reason)
+{
+  g_autoptr(GUri) next_uri = g_uri_parse_relative (self->base_uri, next, G_URI_FLAGS_ENCODED, NULL);
+
+  if (next_uri == NULL || !same_origin (next_uri, self->base_uri))
     {
-      JsonNode *node = json_array_get_element (links, i);
-      JsonObject *link = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      const char *host = next_uri != NULL ? g_uri_get_host (next_uri) : NULL;
 
-      if (g_strcmp0 (sv_fhir_member_string (link, "relation"), "next") == 0)
-        return sv_fhir_member_string (link, "url");
+      if (reason != NULL)
+        *reason = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                "Paging stopped after %u page: the next page is on another server (%s) and was not requested.",
+                                                "Paging stopped after %u pages: the next page is on another server (%s) and was not requested.",
+                                                n_pages),
+                                   n_pages, host != NULL ? host : _("unknown"));
+      g_debug ("%s search stopped: next link on another origin", search->resource_type);
+      return FALSE;
     }
 
-  return NULL;
+  if (n_pages >= MAX_PAGES || g_hash_table_contains (search->visited, next))
+    {
+      if (reason != NULL)
+        *reason = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                "Paging stopped after %u page: the server kept sending more pages.",
+                                                "Paging stopped after %u pages: the server kept sending more pages.",
+                                                n_pages),
+                                   n_pages);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Takes the pages at the head of the queue that are read, in order. */
+static void
+search_drain (GTask *task)
+{
+  SvFhirClient *self = g_task_get_source_object (task);
+  Search *search = g_task_get_task_data (task);
+  PageFetch *head;
+
+  while (!search->finished && (head = g_queue_peek_head (&search->pages)) != NULL && head->done)
+    {
+      g_autoptr(PageFetch) fetch = g_queue_pop_head (&search->pages);
+      const char *next;
+      g_autofree char *reason = NULL;
+
+      if (fetch->page == NULL)
+        {
+          search_finish (task, g_steal_pointer (&fetch->error));
+          return;
+        }
+
+      search->result->n_pages++;
+      search_take_page (search, fetch->page);
+
+      next = fetch->page->next;
+      if (next == NULL || *next == '\0')
+        {
+          search_finish (task, NULL);
+          return;
+        }
+
+      /* The page asked for early is the one the Bundle names: go on. */
+      if (fetch->prefetched != NULL && strcmp (fetch->prefetched, next) == 0)
+        continue;
+
+      /* Not asked for early (or, never expected, for another link). */
+      search_drop_pages (search);
+
+      if (!next_allowed (self, search, next, search->result->n_pages, &reason))
+        {
+          search->result->partial = TRUE;
+          search->result->partial_reason = g_steal_pointer (&reason);
+          search_finish (task, NULL);
+          return;
+        }
+
+      /* The link is followed exactly as given: it is an opaque page token. */
+      search_start_page (task, next);
+    }
 }
 
 static void
@@ -937,85 +1305,57 @@ search_page_cb (GObject      *object,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
-  g_autoptr(GTask) task = user_data;
+  PageFetch *fetch = user_data;
+  g_autoptr(GTask) task = g_object_ref (fetch->task);
+
+  fetch->page = fetch_json_finish (result, &fetch->error);
+  fetch->done = TRUE;
+
+  if (fetch->orphan)
+    {
+      page_fetch_free (fetch);
+      return;
+    }
+
+  search_drain (task);
+}
+
+/* A page's text has arrived: when it names a next page that may be read,
+ * that is asked for now, while this one is parsed. */
+static void
+search_page_body (gpointer  data,
+                  GBytes   *body)
+{
+  PageFetch *fetch = data;
+  GTask *task = fetch->task;
   SvFhirClient *self = g_task_get_source_object (task);
   Search *search = g_task_get_task_data (task);
-  GError *error = NULL;
-  g_autoptr(JsonNode) root = fetch_json_finish (result, &error);
-  JsonObject *bundle;
-  const char *next;
-  g_autoptr(GUri) next_uri = NULL;
+  g_autofree char *next = NULL;
+  gboolean known;
+  gsize size;
+  const char *text = g_bytes_get_data (body, &size);
 
-  if (root == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
+  if (fetch->orphan || search->finished || g_queue_peek_tail (&search->pages) != fetch || text == NULL)
+    return;
 
-  bundle = json_node_get_object (root);
-  if (g_strcmp0 (sv_fhir_member_string (bundle, "resourceType"), "Bundle") != 0)
-    {
-      g_task_return_new_error (task, SV_ERROR, SV_ERROR_PROTOCOL, "%s",
-                               _("The FHIR server answered a search with something other than a Bundle."));
-      return;
-    }
+  next = sv_json_reader_next_link (text, size, &known);
+  if (!known || next == NULL || *next == '\0' || !next_allowed (self, search, next, search->n_started, NULL))
+    return;
 
-  search->result->n_pages++;
-  search_take_bundle (search, bundle);
-
-  next = bundle_next_link (bundle);
-  if (next == NULL || *next == '\0')
-    {
-      g_task_return_pointer (task, g_steal_pointer (&search->result),
-                             (GDestroyNotify) sv_fhir_search_result_free);
-      return;
-    }
-
-  next_uri = g_uri_parse_relative (self->base_uri, next, G_URI_FLAGS_ENCODED, NULL);
-  if (next_uri == NULL || !same_origin (next_uri, self->base_uri))
-    {
-      const char *host = next_uri != NULL ? g_uri_get_host (next_uri) : NULL;
-
-      search->result->partial = TRUE;
-      search->result->partial_reason =
-        g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                      "Paging stopped after %u page: the next page is on another server (%s) and was not requested.",
-                                      "Paging stopped after %u pages: the next page is on another server (%s) and was not requested.",
-                                      search->result->n_pages),
-                         search->result->n_pages, host != NULL ? host : _("unknown"));
-      g_debug ("%s search stopped: next link on another origin", search->resource_type);
-    }
-  else if (search->result->n_pages >= MAX_PAGES ||
-           g_hash_table_contains (search->visited, next))
-    {
-      search->result->partial = TRUE;
-      search->result->partial_reason =
-        g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                      "Paging stopped after %u page: the server kept sending more pages.",
-                                      "Paging stopped after %u pages: the server kept sending more pages.",
-                                      search->result->n_pages),
-                         search->result->n_pages);
-    }
-
-  if (search->result->partial)
-    {
-      g_task_return_pointer (task, g_steal_pointer (&search->result),
-                             (GDestroyNotify) sv_fhir_search_result_free);
-      return;
-    }
-
-  /* The link is followed exactly as given: it is an opaque page token. */
-  search_page (g_steal_pointer (&task), next);
+  fetch->prefetched = g_strdup (next);
+  search_start_page (task, next);
 }
 
 static void
-search_page (GTask      *task,
-             const char *url)
+search_start_page (GTask      *task,
+                   const char *url)
 {
   SvFhirClient *self = g_task_get_source_object (task);
   Search *search = g_task_get_task_data (task);
   g_autoptr(GUri) uri = NULL;
   g_autofree char *absolute = NULL;
+  PageFetch *fetch = g_new0 (PageFetch, 1);
+  PageKind kind;
 
   /* An absolute link is used byte for byte; a relative one is taken
    * against the base. */
@@ -1027,7 +1367,24 @@ search_page (GTask      *task,
     absolute = g_strdup (url);
 
   g_hash_table_add (search->visited, g_strdup (url));
-  fetch_json_async (self, absolute, g_task_get_cancellable (task), search_page_cb, task);
+  search->n_started++;
+
+  fetch->task = g_object_ref (task);
+  fetch->url = g_strdup (url);
+  g_queue_push_tail (&search->pages, fetch);
+  kind.search_type = search->resource_type;
+  kind.page_number = search->n_started;
+  kind.map = search->map;
+  kind.map_data = search->map_data;
+  fetch_json_full_async (self, absolute, &kind, search_page_body, fetch, search->cancellable,
+                         search_page_cb, fetch);
+}
+
+static void
+search_cancelled_cb (GCancellable *task_cancellable,
+                     GCancellable *cancellable)
+{
+  g_cancellable_cancel (cancellable);
 }
 
 /**
@@ -1050,6 +1407,36 @@ sv_fhir_client_search_async (SvFhirClient        *self,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
+  sv_fhir_client_search_map_async (self, resource_type, params, NULL, NULL, cancellable, callback, user_data);
+}
+
+/**
+ * sv_fhir_client_search_map_async:
+ * @self: a #SvFhirClient
+ * @resource_type: e.g. "Condition"
+ * @params: (array zero-terminated=1): names and values, alternating, not escaped
+ * @map: (nullable) (scope call): what each match becomes, called in a worker
+ *   thread as its page is read
+ * @map_data: data for @map, which must be usable from any thread
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when all pages are read
+ * @user_data: data for @callback
+ *
+ * Like sv_fhir_client_search_async(); with @map, the matches come as
+ * @mapped (what @map made) and @mapped_skipped (why it made nothing), and
+ * never as json-glib objects: for thousands of resources that is many times
+ * quicker and smaller, and the work is done while later pages are fetched.
+ */
+void
+sv_fhir_client_search_map_async (SvFhirClient        *self,
+                                 const char          *resource_type,
+                                 const char * const  *params,
+                                 SvFhirMatchFunc      map,
+                                 gpointer             map_data,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
   GTask *task;
   Search *search;
   g_autoptr(GString) url = NULL;
@@ -1061,8 +1448,20 @@ sv_fhir_client_search_async (SvFhirClient        *self,
   g_task_set_source_tag (task, sv_fhir_client_search_async);
   search = g_new0 (Search, 1);
   search->resource_type = g_strdup (resource_type);
+  search->map = map;
+  search->map_data = map_data;
   search->result = search_result_new ();
   search->visited = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_queue_init (&search->pages);
+  /* Cancelled by the caller, or by the search itself for the pages asked
+   * for early when it ends before them. */
+  search->cancellable = g_cancellable_new ();
+  if (cancellable != NULL)
+    {
+      search->task_cancellable = g_object_ref (cancellable);
+      search->cancel_handler = g_cancellable_connect (cancellable, G_CALLBACK (search_cancelled_cb),
+                                                      g_object_ref (search->cancellable), g_object_unref);
+    }
   g_task_set_task_data (task, search, (GDestroyNotify) search_free);
 
   url = g_string_new (self->base_url);
@@ -1075,7 +1474,8 @@ sv_fhir_client_search_async (SvFhirClient        *self,
       g_string_append_uri_escaped (url, params[i + 1], "/,:|", FALSE);
     }
 
-  search_page (task, url->str);
+  search_start_page (task, url->str);
+  g_object_unref (task);
 }
 
 /**

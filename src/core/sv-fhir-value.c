@@ -6,6 +6,7 @@
 #include "sv-fhir-value.h"
 
 #include "sv-error.h"
+#include "sv-json-reader.h"
 
 #include <glib/gi18n.h>
 #include <stdlib.h>
@@ -23,56 +24,12 @@
 #define V2_0203 "http://terminology.hl7.org/CodeSystem/v2-0203"
 #define US_SSN "http://hl7.org/fhir/sid/us-ssn"
 
-static const char *
-member_string (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node;
-
-  if (object == NULL || !json_object_has_member (object, name))
-    return NULL;
-
-  node = json_object_get_member (object, name);
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
-
-static JsonObject *
-member_object (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node;
-
-  if (object == NULL || !json_object_has_member (object, name))
-    return NULL;
-
-  node = json_object_get_member (object, name);
-  return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static JsonArray *
-member_array (JsonObject *object,
-              const char *name)
-{
-  JsonNode *node;
-
-  if (object == NULL || !json_object_has_member (object, name))
-    return NULL;
-
-  node = json_object_get_member (object, name);
-  return JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-}
-
-static JsonObject *
-array_object (JsonArray *array,
-              guint      index)
-{
-  JsonNode *node = json_array_get_element (array, index);
-
-  return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
+/* The display rules read trees of sv-json-reader.h: for thousands of rows
+ * they are many times quicker to make, read and free than json-glib's. */
+#define member_string sv_json_node_get_string_member
+#define member_object sv_json_node_get_object_member
+#define member_array sv_json_node_get_array_member
+#define array_object sv_json_node_get_object_element
 
 static gboolean
 nonempty (const char *text)
@@ -91,7 +48,12 @@ const char *
 sv_fhir_member_string (JsonObject *object,
                        const char *name)
 {
-  return member_string (object, name);
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+
+  return json_node_get_string (node);
 }
 
 /**
@@ -105,7 +67,9 @@ JsonObject *
 sv_fhir_member_object (JsonObject *object,
                        const char *name)
 {
-  return member_object (object, name);
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 }
 
 /**
@@ -119,7 +83,9 @@ JsonArray *
 sv_fhir_member_array (JsonObject *object,
                       const char *name)
 {
-  return member_array (object, name);
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
 }
 
 /**
@@ -152,14 +118,14 @@ sv_fhir_system_label (const char *system)
 }
 
 static const char *
-coding_display_in (JsonArray  *codings,
+coding_display_in (const SvJsonNode  *codings,
                    const char *system)
 {
-  guint n = json_array_get_length (codings);
+  guint n = sv_json_node_get_length (codings);
 
   for (guint i = 0; i < n; i++)
     {
-      JsonObject *coding = array_object (codings, i);
+      const SvJsonNode *coding = array_object (codings, i);
 
       if (g_strcmp0 (member_string (coding, "system"), system) == 0 &&
           nonempty (member_string (coding, "display")))
@@ -181,14 +147,14 @@ coding_display_in (JsonArray  *codings,
  * Returns: (transfer full): the text, never %NULL
  */
 char *
-sv_fhir_concept_display (JsonObject   *concept,
+sv_fhir_concept_display (const SvJsonNode   *concept,
                          SvCodeDomain  domain)
 {
   static const char *condition_systems[] = { SNOMED, ICD10CM, ICD10, NULL };
   static const char *medication_systems[] = { RXNORM, SNOMED, NULL };
   const char **preferred = NULL;
   const char *text = member_string (concept, "text");
-  JsonArray *codings = member_array (concept, "coding");
+  const SvJsonNode *codings = member_array (concept, "coding");
   guint n;
 
   if (nonempty (text))
@@ -197,16 +163,12 @@ sv_fhir_concept_display (JsonObject   *concept,
   if (codings == NULL)
     return g_strdup (_("Uncoded"));
 
-  n = json_array_get_length (codings);
+  n = sv_json_node_get_length (codings);
   for (guint i = 0; i < n; i++)
     {
-      JsonObject *coding = array_object (codings, i);
-      JsonNode *selected = coding != NULL && json_object_has_member (coding, "userSelected")
-        ? json_object_get_member (coding, "userSelected") : NULL;
+      const SvJsonNode *coding = array_object (codings, i);
 
-      if (selected != NULL && JSON_NODE_HOLDS_VALUE (selected) &&
-          json_node_get_value_type (selected) == G_TYPE_BOOLEAN &&
-          json_node_get_boolean (selected) &&
+      if (sv_json_node_get_boolean (sv_json_node_get_member (coding, "userSelected")) &&
           nonempty (member_string (coding, "display")))
         return g_strdup (member_string (coding, "display"));
     }
@@ -234,7 +196,7 @@ sv_fhir_concept_display (JsonObject   *concept,
 
   for (guint i = 0; i < n; i++)
     {
-      JsonObject *coding = array_object (codings, i);
+      const SvJsonNode *coding = array_object (codings, i);
       const char *code = member_string (coding, "code");
 
       if (nonempty (code))
@@ -259,15 +221,15 @@ sv_fhir_concept_display (JsonObject   *concept,
  * Returns: (transfer none) (nullable): the first code of @system
  */
 const char *
-sv_fhir_concept_code (JsonObject *concept,
+sv_fhir_concept_code (const SvJsonNode *concept,
                       const char *system)
 {
-  JsonArray *codings = member_array (concept, "coding");
-  guint n = codings != NULL ? json_array_get_length (codings) : 0;
+  const SvJsonNode *codings = member_array (concept, "coding");
+  guint n = codings != NULL ? sv_json_node_get_length (codings) : 0;
 
   for (guint i = 0; i < n; i++)
     {
-      JsonObject *coding = array_object (codings, i);
+      const SvJsonNode *coding = array_object (codings, i);
 
       if (g_strcmp0 (member_string (coding, "system"), system) == 0 &&
           nonempty (member_string (coding, "code")))
@@ -286,16 +248,16 @@ sv_fhir_concept_code (JsonObject *concept,
  * Returns: whether one of the codings is @system|@code
  */
 gboolean
-sv_fhir_concept_has_code (JsonObject *concept,
+sv_fhir_concept_has_code (const SvJsonNode *concept,
                           const char *system,
                           const char *code)
 {
-  JsonArray *codings = member_array (concept, "coding");
-  guint n = codings != NULL ? json_array_get_length (codings) : 0;
+  const SvJsonNode *codings = member_array (concept, "coding");
+  guint n = codings != NULL ? sv_json_node_get_length (codings) : 0;
 
   for (guint i = 0; i < n; i++)
     {
-      JsonObject *coding = array_object (codings, i);
+      const SvJsonNode *coding = array_object (codings, i);
 
       if ((system == NULL || g_strcmp0 (member_string (coding, "system"), system) == 0) &&
           g_strcmp0 (member_string (coding, "code"), code) == 0)
@@ -312,14 +274,14 @@ sv_fhir_concept_has_code (JsonObject *concept,
  * Returns: (transfer full) (nullable): the data-absent-reason code, if any
  */
 char *
-sv_fhir_data_absent_reason (JsonObject *element)
+sv_fhir_data_absent_reason (const SvJsonNode *element)
 {
-  JsonArray *extensions = member_array (element, "extension");
-  guint n = extensions != NULL ? json_array_get_length (extensions) : 0;
+  const SvJsonNode *extensions = member_array (element, "extension");
+  guint n = extensions != NULL ? sv_json_node_get_length (extensions) : 0;
 
   for (guint i = 0; i < n; i++)
     {
-      JsonObject *extension = array_object (extensions, i);
+      const SvJsonNode *extension = array_object (extensions, i);
 
       if (g_strcmp0 (member_string (extension, "url"), SV_FHIR_DATA_ABSENT_REASON_URL) == 0)
         {
@@ -541,14 +503,14 @@ sv_fhir_age_in_years (const char *birth_date,
   return age >= 0 ? age : -1;
 }
 
-static JsonObject *
-patient_preferred_name (JsonArray *names)
+static const SvJsonNode *
+patient_preferred_name (const SvJsonNode *names)
 {
-  guint n = json_array_get_length (names);
+  guint n = sv_json_node_get_length (names);
 
   for (guint i = 0; i < n; i++)
     {
-      JsonObject *name = array_object (names, i);
+      const SvJsonNode *name = array_object (names, i);
 
       if (g_strcmp0 (member_string (name, "use"), "official") == 0)
         return name;
@@ -567,13 +529,13 @@ patient_preferred_name (JsonArray *names)
  * Returns: (transfer full): the name, never %NULL
  */
 char *
-sv_fhir_patient_name (JsonObject *patient)
+sv_fhir_patient_name (const SvJsonNode *patient)
 {
-  JsonArray *names = member_array (patient, "name");
-  JsonObject *name = names != NULL ? patient_preferred_name (names) : NULL;
+  const SvJsonNode *names = member_array (patient, "name");
+  const SvJsonNode *name = names != NULL ? patient_preferred_name (names) : NULL;
   g_autofree char *reason = NULL;
   g_autoptr(GString) text = NULL;
-  JsonArray *given;
+  const SvJsonNode *given;
 
   if (name == NULL)
     return sv_fhir_not_known (NULL);
@@ -583,16 +545,15 @@ sv_fhir_patient_name (JsonObject *patient)
 
   text = g_string_new (NULL);
   given = member_array (name, "given");
-  for (guint i = 0; given != NULL && i < json_array_get_length (given); i++)
+  for (guint i = 0; given != NULL && i < sv_json_node_get_length (given); i++)
     {
-      JsonNode *node = json_array_get_element (given, i);
+      const char *part = sv_json_node_get_string (sv_json_node_get_element (given, i));
 
-      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING &&
-          nonempty (json_node_get_string (node)))
+      if (nonempty (part))
         {
           if (text->len > 0)
             g_string_append_c (text, ' ');
-          g_string_append (text, json_node_get_string (node));
+          g_string_append (text, part);
         }
     }
 
@@ -619,7 +580,7 @@ sv_fhir_patient_name (JsonObject *patient)
  *   or "Not known (reason)"
  */
 char *
-sv_fhir_patient_birth (JsonObject *patient,
+sv_fhir_patient_birth (const SvJsonNode *patient,
                        GDateTime  *now)
 {
   const char *birth_date = member_string (patient, "birthDate");
@@ -653,19 +614,19 @@ sv_fhir_patient_birth (JsonObject *patient,
  * Returns: (transfer full) (nullable): the MRN
  */
 char *
-sv_fhir_patient_mrn (JsonObject  *patient,
+sv_fhir_patient_mrn (const SvJsonNode  *patient,
                      char       **label)
 {
-  JsonArray *identifiers = member_array (patient, "identifier");
-  guint n = identifiers != NULL ? json_array_get_length (identifiers) : 0;
+  const SvJsonNode *identifiers = member_array (patient, "identifier");
+  guint n = identifiers != NULL ? sv_json_node_get_length (identifiers) : 0;
 
   if (label != NULL)
     *label = NULL;
 
   for (guint i = 0; i < n; i++)
     {
-      JsonObject *identifier = array_object (identifiers, i);
-      JsonObject *type = member_object (identifier, "type");
+      const SvJsonNode *identifier = array_object (identifiers, i);
+      const SvJsonNode *type = member_object (identifier, "type");
       const char *value = member_string (identifier, "value");
 
       if (!nonempty (value) || g_strcmp0 (member_string (identifier, "system"), US_SSN) == 0)
@@ -694,23 +655,16 @@ sv_fhir_patient_mrn (JsonObject  *patient,
  *   without a unit, %NULL without a value
  */
 char *
-sv_fhir_quantity_display (JsonObject *quantity)
+sv_fhir_quantity_display (const SvJsonNode *quantity)
 {
-  JsonNode *value;
+  const SvJsonNode *value = sv_json_node_get_member (quantity, "value");
   const char *unit;
   g_autofree char *number = NULL;
 
-  if (quantity == NULL || !json_object_has_member (quantity, "value"))
-    return NULL;
-
-  value = json_object_get_member (quantity, "value");
-  if (!JSON_NODE_HOLDS_VALUE (value))
-    return NULL;
-
-  if (json_node_get_value_type (value) == G_TYPE_INT64)
-    number = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (value));
-  else if (json_node_get_value_type (value) == G_TYPE_DOUBLE)
-    number = g_strdup_printf ("%g", json_node_get_double (value));
+  if (sv_json_node_get_node_type (value) == SV_JSON_INT)
+    number = g_strdup_printf ("%" G_GINT64_FORMAT, sv_json_node_get_int (value));
+  else if (sv_json_node_get_node_type (value) == SV_JSON_DOUBLE)
+    number = g_strdup_printf ("%g", sv_json_node_get_double (value, 0));
   else
     return NULL;
 
@@ -732,11 +686,11 @@ sv_fhir_quantity_display (JsonObject *quantity)
  * Returns: (transfer full) (nullable): the text, %NULL when absent
  */
 char *
-sv_fhir_choice_display (JsonObject *resource,
+sv_fhir_choice_display (const SvJsonNode *resource,
                         const char *prefix)
 {
   g_autofree char *name = NULL;
-  JsonObject *object;
+  const SvJsonNode *object;
   const char *text;
 
   name = g_strconcat (prefix, "DateTime", NULL);
@@ -839,15 +793,15 @@ sv_coding_free (SvCoding *coding)
  * Returns: (transfer full) (element-type SvCoding): all its codings, in order
  */
 GPtrArray *
-sv_fhir_concept_codings (JsonObject *concept)
+sv_fhir_concept_codings (const SvJsonNode *concept)
 {
-  JsonArray *codings = member_array (concept, "coding");
-  guint n = codings != NULL ? json_array_get_length (codings) : 0;
+  const SvJsonNode *codings = member_array (concept, "coding");
+  guint n = codings != NULL ? sv_json_node_get_length (codings) : 0;
   GPtrArray *result = g_ptr_array_new_full (n, (GDestroyNotify) sv_coding_free);
 
   for (guint i = 0; i < n; i++)
     {
-      JsonObject *coding = array_object (codings, i);
+      const SvJsonNode *coding = array_object (codings, i);
       SvCoding *item;
 
       if (coding == NULL)
@@ -874,17 +828,17 @@ sv_fhir_concept_codings (JsonObject *concept)
  * Returns: (transfer none) (nullable): the status code
  */
 const char *
-sv_fhir_status_code (JsonObject *concept,
+sv_fhir_status_code (const SvJsonNode *concept,
                      const char *system)
 {
   const char *code = sv_fhir_concept_code (concept, system);
-  JsonArray *codings;
+  const SvJsonNode *codings;
 
   if (code != NULL)
     return code;
 
   codings = member_array (concept, "coding");
-  for (guint i = 0; codings != NULL && i < json_array_get_length (codings); i++)
+  for (guint i = 0; codings != NULL && i < sv_json_node_get_length (codings); i++)
     if (nonempty (member_string (array_object (codings, i), "code")))
       return member_string (array_object (codings, i), "code");
 
@@ -912,30 +866,18 @@ period_unit_adverb (const char *unit)
 }
 
 static double
-member_number (JsonObject *object,
-               const char *name,
-               double      fallback)
+member_number (const SvJsonNode *object,
+               const char       *name,
+               double            fallback)
 {
-  JsonNode *node;
-
-  if (object == NULL || !json_object_has_member (object, name))
-    return fallback;
-
-  node = json_object_get_member (object, name);
-  if (!JSON_NODE_HOLDS_VALUE (node))
-    return fallback;
-  if (json_node_get_value_type (node) == G_TYPE_INT64)
-    return (double) json_node_get_int (node);
-  if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
-    return json_node_get_double (node);
-  return fallback;
+  return sv_json_node_get_double (sv_json_node_get_member (object, name), fallback);
 }
 
 static char *
-timing_display (JsonObject *timing)
+timing_display (const SvJsonNode *timing)
 {
-  JsonObject *code = member_object (timing, "code");
-  JsonObject *repeat = member_object (timing, "repeat");
+  const SvJsonNode *code = member_object (timing, "code");
+  const SvJsonNode *repeat = member_object (timing, "repeat");
   const char *unit;
   double frequency, period;
 
@@ -968,13 +910,12 @@ timing_display (JsonObject *timing)
  * Returns: (transfer full) (nullable): the text, %NULL when nothing is said
  */
 char *
-sv_fhir_dosage_display (JsonObject *dosage)
+sv_fhir_dosage_display (const SvJsonNode *dosage)
 {
   g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
-  JsonArray *dose_and_rate;
-  JsonObject *first = NULL;
+  const SvJsonNode *dose_and_rate;
+  const SvJsonNode *first = NULL;
   char *part;
-  JsonNode *as_needed;
 
   if (dosage == NULL)
     return NULL;
@@ -983,7 +924,7 @@ sv_fhir_dosage_display (JsonObject *dosage)
     return g_strdup (member_string (dosage, "text"));
 
   dose_and_rate = member_array (dosage, "doseAndRate");
-  if (dose_and_rate != NULL && json_array_get_length (dose_and_rate) > 0)
+  if (dose_and_rate != NULL && sv_json_node_get_length (dose_and_rate) > 0)
     first = array_object (dose_and_rate, 0);
   if ((part = sv_fhir_quantity_display (member_object (first, "doseQuantity"))) != NULL)
     {
@@ -993,7 +934,7 @@ sv_fhir_dosage_display (JsonObject *dosage)
     }
   else if (member_object (first, "doseRange") != NULL)
     {
-      JsonObject *range = member_object (first, "doseRange");
+      const SvJsonNode *range = member_object (first, "doseRange");
       g_autofree char *low = sv_fhir_quantity_display (member_object (range, "low"));
       g_autofree char *high = sv_fhir_quantity_display (member_object (range, "high"));
 
@@ -1008,10 +949,7 @@ sv_fhir_dosage_display (JsonObject *dosage)
     g_ptr_array_add (parts, sv_fhir_concept_display (member_object (dosage, "route"),
                                                      SV_CODE_DOMAIN_OTHER));
 
-  as_needed = json_object_has_member (dosage, "asNeededBoolean")
-              ? json_object_get_member (dosage, "asNeededBoolean") : NULL;
-  if (as_needed != NULL && JSON_NODE_HOLDS_VALUE (as_needed) &&
-      json_node_get_value_type (as_needed) == G_TYPE_BOOLEAN && json_node_get_boolean (as_needed))
+  if (sv_json_node_get_boolean (sv_json_node_get_member (dosage, "asNeededBoolean")))
     g_ptr_array_add (parts, g_strdup (_("as needed")));
   else if (member_object (dosage, "asNeededCodeableConcept") != NULL)
     {
@@ -1036,12 +974,12 @@ sv_fhir_dosage_display (JsonObject *dosage)
  * Returns: (transfer full) (nullable): the notes' texts, one per line
  */
 char *
-sv_fhir_notes_text (JsonObject *resource)
+sv_fhir_notes_text (const SvJsonNode *resource)
 {
-  JsonArray *notes = member_array (resource, "note");
+  const SvJsonNode *notes = member_array (resource, "note");
   g_autoptr(GString) text = g_string_new (NULL);
 
-  for (guint i = 0; notes != NULL && i < json_array_get_length (notes); i++)
+  for (guint i = 0; notes != NULL && i < sv_json_node_get_length (notes); i++)
     {
       const char *line = member_string (array_object (notes, i), "text");
 
@@ -1056,14 +994,14 @@ sv_fhir_notes_text (JsonObject *resource)
 }
 
 static gboolean
-find_score (JsonObject *extension,
+find_score (const SvJsonNode *extension,
             double     *score)
 {
   const char *url = member_string (extension, "url");
-  JsonArray *nested = member_array (extension, "extension");
+  const SvJsonNode *nested = member_array (extension, "extension");
 
   if (url != NULL && strstr (url, "score") != NULL &&
-      json_object_has_member (extension, "valueDecimal"))
+      sv_json_node_get_member (extension, "valueDecimal") != NULL)
     {
       double value = member_number (extension, "valueDecimal", -1);
 
@@ -1074,7 +1012,7 @@ find_score (JsonObject *extension,
         }
     }
 
-  for (guint i = 0; nested != NULL && i < json_array_get_length (nested); i++)
+  for (guint i = 0; nested != NULL && i < sv_json_node_get_length (nested); i++)
     if (find_score (array_object (nested, i), score))
       return TRUE;
 
@@ -1097,7 +1035,7 @@ find_score (JsonObject *extension,
  * Returns: %TRUE when @resource was inferred
  */
 gboolean
-sv_fhir_inferred_confidence (JsonObject *resource,
+sv_fhir_inferred_confidence (const SvJsonNode *resource,
                              double     *confidence)
 {
   /* HealthLake's documented shape puts the scores in modifierExtension;
@@ -1108,11 +1046,11 @@ sv_fhir_inferred_confidence (JsonObject *resource,
   *confidence = -1;
   for (guint m = 0; m < G_N_ELEMENTS (members); m++)
     {
-      JsonArray *extensions = member_array (resource, members[m]);
+      const SvJsonNode *extensions = member_array (resource, members[m]);
 
-      for (guint i = 0; extensions != NULL && i < json_array_get_length (extensions); i++)
+      for (guint i = 0; extensions != NULL && i < sv_json_node_get_length (extensions); i++)
         {
-          JsonObject *extension = array_object (extensions, i);
+          const SvJsonNode *extension = array_object (extensions, i);
           const char *url = member_string (extension, "url");
 
           if (url == NULL || !g_str_has_prefix (url, SV_FHIR_HEALTHLAKE_EXTENSION_PREFIX))
@@ -1178,12 +1116,12 @@ sv_fhir_reference_id (const char *reference,
  * Returns: %TRUE when @resource can be read
  */
 gboolean
-sv_fhir_resource_check (JsonObject  *resource,
-                        const char  *resource_type,
-                        const char  *members,
-                        GError     **error)
+sv_fhir_resource_check (const SvJsonNode  *resource,
+                        const char        *resource_type,
+                        const char        *members,
+                        GError           **error)
 {
-  g_auto(GStrv) specs = g_strsplit (members != NULL ? members : "", " ", -1);
+  const char *next;
 
   if (resource == NULL || g_strcmp0 (member_string (resource, "resourceType"), resource_type) != 0)
     {
@@ -1198,29 +1136,38 @@ sv_fhir_resource_check (JsonObject  *resource,
       return FALSE;
     }
 
-  for (guint i = 0; specs[i] != NULL; i++)
+  /* Walked in place: this runs for every row of a large record. */
+  for (const char *spec = members != NULL ? members : ""; *spec != '\0'; spec = next)
     {
-      const char *name = specs[i] + 2;
-      JsonNode *node;
+      gsize length = strcspn (spec, " ");
+      char name[64];
+      const SvJsonNode *node;
+      SvJsonType type;
       gboolean ok;
 
-      if (strlen (specs[i]) < 3 || !json_object_has_member (resource, name))
+      next = spec + length + (spec[length] == ' ');
+      if (length < 3 || length - 2 >= sizeof name)
+        continue;
+      memcpy (name, spec + 2, length - 2);
+      name[length - 2] = '\0';
+
+      if ((node = sv_json_node_get_member (resource, name)) == NULL)
         continue;
 
-      node = json_object_get_member (resource, name);
-      switch (specs[i][0])
+      type = sv_json_node_get_node_type (node);
+      switch (spec[0])
         {
         case 'o':
-          ok = JSON_NODE_HOLDS_OBJECT (node);
+          ok = type == SV_JSON_OBJECT;
           break;
         case 'a':
-          ok = JSON_NODE_HOLDS_ARRAY (node);
+          ok = type == SV_JSON_ARRAY;
           break;
         case 's':
-          ok = JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING;
+          ok = type == SV_JSON_STRING;
           break;
         case 'b':
-          ok = JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_BOOLEAN;
+          ok = type == SV_JSON_BOOLEAN;
           break;
         default:
           ok = TRUE;
@@ -1235,4 +1182,68 @@ sv_fhir_resource_check (JsonObject  *resource,
     }
 
   return TRUE;
+}
+
+/**
+ * sv_fhir_resource_from_text:
+ * @text: (nullable): a resource's JSON text that was read once already
+ *
+ * Returns: (transfer full) (nullable): the resource's tree, %NULL when
+ *   @text is %NULL or not a JSON object
+ */
+JsonObject *
+sv_fhir_resource_from_text (GBytes *text)
+{
+  g_autoptr(JsonNode) root = NULL;
+  gsize size = 0;
+  const char *data = text != NULL ? g_bytes_get_data (text, &size) : NULL;
+
+  if (data == NULL || size == 0)
+    return NULL;
+
+  root = sv_json_reader_parse (data, size, NULL, NULL);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+  return json_object_ref (json_node_get_object (root));
+}
+
+/**
+ * sv_fhir_resource_pretty_text:
+ * @resource: (nullable): a resource's tree
+ * @text: (nullable): its JSON text, used when @resource is %NULL
+ *
+ * Returns: (transfer full): the resource as indented JSON, for people to
+ *   read ("{}" when there is neither)
+ */
+char *
+sv_fhir_resource_pretty_text (JsonObject *resource,
+                              GBytes     *text)
+{
+  g_autoptr(JsonObject) read = resource == NULL ? sv_fhir_resource_from_text (text) : NULL;
+  g_autoptr(JsonNode) node = json_node_alloc ();
+
+  if (resource == NULL)
+    resource = read;
+  if (resource == NULL)
+    return g_strdup ("{}");
+
+  json_node_init_object (node, resource);
+  return json_to_string (node, TRUE);
+}
+
+/**
+ * sv_fhir_resource_text:
+ * @resource: a resource's tree
+ *
+ * Returns: (transfer full): the resource as compact JSON text
+ */
+GBytes *
+sv_fhir_resource_text (JsonObject *resource)
+{
+  g_autoptr(JsonNode) node = json_node_alloc ();
+  char *text;
+
+  json_node_init_object (node, resource);
+  text = json_to_string (node, FALSE);
+  return g_bytes_new_take (text, strlen (text));
 }

@@ -3,6 +3,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "sv-json-reader.h"
+
 G_BEGIN_DECLS
 
 /**
@@ -68,15 +70,15 @@ JsonArray       *sv_fhir_member_array          (JsonObject      *object,
                                                 const char      *name);
 
 const char      *sv_fhir_system_label          (const char      *system);
-char            *sv_fhir_concept_display       (JsonObject      *concept,
+char            *sv_fhir_concept_display       (const SvJsonNode *concept,
                                                 SvCodeDomain     domain);
-gboolean         sv_fhir_concept_has_code      (JsonObject      *concept,
+gboolean         sv_fhir_concept_has_code      (const SvJsonNode *concept,
                                                 const char      *system,
                                                 const char      *code);
-const char      *sv_fhir_concept_code          (JsonObject      *concept,
+const char      *sv_fhir_concept_code          (const SvJsonNode *concept,
                                                 const char      *system);
 
-char            *sv_fhir_data_absent_reason    (JsonObject      *element);
+char            *sv_fhir_data_absent_reason    (const SvJsonNode *element);
 char            *sv_fhir_not_known             (const char      *reason);
 
 SvDatePrecision  sv_fhir_date_parse            (const char      *text,
@@ -88,26 +90,30 @@ gint64           sv_fhir_date_sort_key         (const char      *text);
 int              sv_fhir_age_in_years          (const char      *birth_date,
                                                 GDateTime       *now);
 
-char            *sv_fhir_patient_name          (JsonObject      *patient);
-char            *sv_fhir_patient_birth         (JsonObject      *patient,
+char            *sv_fhir_patient_name          (const SvJsonNode *patient);
+char            *sv_fhir_patient_birth         (const SvJsonNode *patient,
                                                 GDateTime       *now);
-char            *sv_fhir_patient_mrn           (JsonObject      *patient,
+char            *sv_fhir_patient_mrn           (const SvJsonNode *patient,
                                                 char           **label);
-char            *sv_fhir_choice_display        (JsonObject      *resource,
+char            *sv_fhir_choice_display        (const SvJsonNode *resource,
                                                 const char      *prefix);
 
 
-GPtrArray       *sv_fhir_concept_codings       (JsonObject      *concept);
-const char      *sv_fhir_status_code           (JsonObject      *concept,
+GPtrArray       *sv_fhir_concept_codings       (const SvJsonNode *concept);
+const char      *sv_fhir_status_code           (const SvJsonNode *concept,
                                                 const char      *system);
-char            *sv_fhir_quantity_display      (JsonObject      *quantity);
-char            *sv_fhir_dosage_display        (JsonObject      *dosage);
-char            *sv_fhir_notes_text            (JsonObject      *resource);
-gboolean         sv_fhir_inferred_confidence   (JsonObject      *resource,
+char            *sv_fhir_quantity_display      (const SvJsonNode *quantity);
+char            *sv_fhir_dosage_display        (const SvJsonNode *dosage);
+char            *sv_fhir_notes_text            (const SvJsonNode *resource);
+gboolean         sv_fhir_inferred_confidence   (const SvJsonNode *resource,
                                                 double          *confidence);
 char            *sv_fhir_reference_id          (const char      *reference,
                                                 const char      *resource_type);
-gboolean         sv_fhir_resource_check        (JsonObject      *resource,
+JsonObject      *sv_fhir_resource_from_text    (GBytes          *text);
+GBytes          *sv_fhir_resource_text         (JsonObject      *resource);
+char            *sv_fhir_resource_pretty_text  (JsonObject      *resource,
+                                                GBytes          *text);
+gboolean         sv_fhir_resource_check        (const SvJsonNode *resource,
                                                 const char      *resource_type,
                                                 const char      *members,
                                                 GError         **error);

@@ -21,8 +21,12 @@
 SoupSession *
 sv_http_session_new (void)
 {
+  /* libsoup allows two connections per host by default; the patient
+   * record pages through three searches at once, as browsers would with
+   * their six. */
   return soup_session_new_with_options ("user-agent", "smart-viewer/" PACKAGE_VERSION,
                                         "timeout", 30,
+                                        "max-conns-per-host", SV_HTTP_MAX_CONNS_PER_HOST,
                                         NULL);
 }
 

@@ -6,6 +6,9 @@
 
 G_BEGIN_DECLS
 
+/* Connections to one server at once: the browsers' number. */
+#define SV_HTTP_MAX_CONNS_PER_HOST 6
+
 SoupSession *sv_http_session_new        (void);
 GError      *sv_http_wrap_error         (const GError  *error,
                                          const char    *url);

@@ -19,6 +19,8 @@ struct _SvMedication
   GObject            parent_instance;
 
   JsonObject        *resource;
+  GBytes            *text;
+  char              *id;
   gboolean           ordered;
   char              *display;
   GPtrArray         *codings;
@@ -67,35 +69,15 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static JsonObject *
-first_object (JsonObject *object,
-              const char *name)
-{
-  JsonNode *node;
-  JsonArray *array;
-
-  if (object == NULL || !json_object_has_member (object, name))
-    return NULL;
-
-  node = json_object_get_member (object, name);
-  if (!JSON_NODE_HOLDS_ARRAY (node))
-    return NULL;
-
-  array = json_node_get_array (node);
-  if (json_array_get_length (array) == 0)
-    return NULL;
-
-  node = json_array_get_element (array, 0);
-  return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
 static void
 sv_medication_finalize (GObject *object)
 {
   SvMedication *self = SV_MEDICATION (object);
 
   g_clear_pointer (&self->resource, json_object_unref);
+  g_clear_pointer (&self->text, g_bytes_unref);
   g_clear_pointer (&self->codings, g_ptr_array_unref);
+  g_free (self->id);
   g_free (self->display);
   g_free (self->status);
   g_free (self->dosage_text);
@@ -234,21 +216,18 @@ group_of (const char *status)
   return SV_MEDICATION_GROUP_UNKNOWN;
 }
 
-static JsonObject *
-find_contained (JsonObject *resource,
-                const char *id)
+static const SvJsonNode *
+find_contained (const SvJsonNode *resource,
+                const char       *id)
 {
-  JsonNode *node = json_object_has_member (resource, "contained")
-                   ? json_object_get_member (resource, "contained") : NULL;
-  JsonArray *contained = node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+  const SvJsonNode *contained = sv_json_node_get_array_member (resource, "contained");
 
-  for (guint i = 0; contained != NULL && i < json_array_get_length (contained); i++)
+  for (guint i = 0; i < sv_json_node_get_length (contained); i++)
     {
-      JsonNode *element = json_array_get_element (contained, i);
-      JsonObject *object = JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
+      const SvJsonNode *object = sv_json_node_get_object_element (contained, i);
 
-      if (g_strcmp0 (sv_fhir_member_string (object, "resourceType"), "Medication") == 0 &&
-          g_strcmp0 (sv_fhir_member_string (object, "id"), id) == 0)
+      if (g_strcmp0 (sv_json_node_get_string_member (object, "resourceType"), "Medication") == 0 &&
+          g_strcmp0 (sv_json_node_get_string_member (object, "id"), id) == 0)
         return object;
     }
 
@@ -256,45 +235,32 @@ find_contained (JsonObject *resource,
 }
 
 static void
-set_reasons (SvMedication *self,
-             JsonObject   *resource)
+set_reasons (SvMedication     *self,
+             const SvJsonNode *resource)
 {
-  JsonNode *node;
+  const SvJsonNode *codes = sv_json_node_get_array_member (resource, "reasonCode");
+  const SvJsonNode *references = sv_json_node_get_array_member (resource, "reasonReference");
   g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
 
-  node = json_object_has_member (resource, "reasonCode") ? json_object_get_member (resource, "reasonCode") : NULL;
-  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+  for (guint i = 0; i < sv_json_node_get_length (codes); i++)
     {
-      JsonArray *codes = json_node_get_array (node);
+      const SvJsonNode *code = sv_json_node_get_object_element (codes, i);
 
-      for (guint i = 0; i < json_array_get_length (codes); i++)
-        {
-          JsonNode *element = json_array_get_element (codes, i);
-
-          if (JSON_NODE_HOLDS_OBJECT (element))
-            g_ptr_array_add (texts, sv_fhir_concept_display (json_node_get_object (element),
-                                                             SV_CODE_DOMAIN_CONDITION));
-        }
+      if (code != NULL)
+        g_ptr_array_add (texts, sv_fhir_concept_display (code, SV_CODE_DOMAIN_CONDITION));
     }
 
-  node = json_object_has_member (resource, "reasonReference")
-         ? json_object_get_member (resource, "reasonReference") : NULL;
-  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+  for (guint i = 0; i < sv_json_node_get_length (references); i++)
     {
-      JsonArray *references = json_node_get_array (node);
+      const SvJsonNode *reference = sv_json_node_get_object_element (references, i);
+      const char *display = sv_json_node_get_string_member (reference, "display");
+      g_autofree char *id = sv_fhir_reference_id (sv_json_node_get_string_member (reference, "reference"),
+                                                  "Condition");
 
-      for (guint i = 0; i < json_array_get_length (references); i++)
-        {
-          JsonNode *element = json_array_get_element (references, i);
-          JsonObject *reference = JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
-          const char *display = sv_fhir_member_string (reference, "display");
-          g_autofree char *id = sv_fhir_reference_id (sv_fhir_member_string (reference, "reference"), "Condition");
-
-          if (id != NULL && self->reason_condition_id == NULL)
-            self->reason_condition_id = g_steal_pointer (&id);
-          if (display != NULL && *display != '\0')
-            g_ptr_array_add (texts, g_strdup (display));
-        }
+      if (id != NULL && self->reason_condition_id == NULL)
+        self->reason_condition_id = g_steal_pointer (&id);
+      if (display != NULL && *display != '\0')
+        g_ptr_array_add (texts, g_strdup (display));
     }
 
   if (texts->len > 0)
@@ -305,13 +271,13 @@ set_reasons (SvMedication *self,
 }
 
 static void
-set_medication_name (SvMedication *self,
-                     JsonObject   *resource)
+set_medication_name (SvMedication     *self,
+                     const SvJsonNode *resource)
 {
-  JsonObject *concept = sv_fhir_member_object (resource, "medicationCodeableConcept");
-  JsonObject *reference = sv_fhir_member_object (resource, "medicationReference");
-  const char *target = sv_fhir_member_string (reference, "reference");
-  const char *display = sv_fhir_member_string (reference, "display");
+  const SvJsonNode *concept = sv_json_node_get_object_member (resource, "medicationCodeableConcept");
+  const SvJsonNode *reference = sv_json_node_get_object_member (resource, "medicationReference");
+  const char *target = sv_json_node_get_string_member (reference, "reference");
+  const char *display = sv_json_node_get_string_member (reference, "display");
 
   if (concept != NULL || reference == NULL)
     {
@@ -322,11 +288,11 @@ set_medication_name (SvMedication *self,
 
   if (target != NULL && target[0] == '#')
     {
-      JsonObject *contained = find_contained (resource, target + 1);
+      const SvJsonNode *contained = find_contained (resource, target + 1);
 
       if (contained != NULL)
         {
-          sv_medication_set_medication (self, contained);
+          sv_medication_set_medication_node (self, contained);
           return;
         }
     }
@@ -350,14 +316,34 @@ SvMedication *
 sv_medication_new_from_json (JsonObject  *resource,
                              GError     **error)
 {
-  g_autoptr(SvMedication) self = NULL;
-  const char *type = NULL;
-  const char *start = NULL;
-  JsonObject *dosage;
-  JsonNode *do_not_perform;
+  g_autoptr(SvJsonTree) tree = sv_json_tree_new_from_object (resource);
+  g_autoptr(GBytes) text = sv_fhir_resource_text (resource);
 
-  if (resource != NULL && json_object_has_member (resource, "resourceType"))
-    type = sv_fhir_member_string (resource, "resourceType");
+  return sv_medication_new_from_node (sv_json_tree_get_root (tree), text, error);
+}
+
+/**
+ * sv_medication_new_from_node:
+ * @resource: a MedicationStatement or MedicationRequest
+ * @text: its JSON text as the server sent it
+ * @error: return location for a #GError
+ *
+ * The row keeps @text rather than a tree (see sv_problem_new_from_node()).
+ *
+ * Returns: (transfer full) (nullable): the row, %NULL when @resource cannot
+ *   be read
+ */
+SvMedication *
+sv_medication_new_from_node (const SvJsonNode  *resource,
+                             GBytes            *text,
+                             GError           **error)
+{
+  g_autoptr(SvMedication) self = NULL;
+  const char *type = sv_json_node_get_string_member (resource, "resourceType");
+  const char *start = NULL;
+  const SvJsonNode *dosage;
+
+  g_return_val_if_fail (text != NULL, NULL);
 
   if (!sv_fhir_resource_check (resource,
                                g_strcmp0 (type, "MedicationStatement") == 0 ? "MedicationStatement"
@@ -369,39 +355,39 @@ sv_medication_new_from_json (JsonObject  *resource,
     return NULL;
 
   self = g_object_new (SV_TYPE_MEDICATION, NULL);
-  self->resource = json_object_ref (resource);
+  self->text = g_bytes_ref (text);
+  self->id = g_strdup (sv_json_node_get_string_member (resource, "id"));
   self->ordered = g_strcmp0 (type, "MedicationRequest") == 0;
-  self->status = g_strdup (sv_fhir_member_string (resource, "status"));
+  self->status = g_strdup (sv_json_node_get_string_member (resource, "status"));
   self->group = group_of (self->status);
   self->not_taken = g_strcmp0 (self->status, "not-taken") == 0;
 
   /* An order not to give a medication is shown like one not taken. */
-  do_not_perform = json_object_has_member (resource, "doNotPerform")
-                   ? json_object_get_member (resource, "doNotPerform") : NULL;
-  if (do_not_perform != NULL && JSON_NODE_HOLDS_VALUE (do_not_perform) &&
-      json_node_get_value_type (do_not_perform) == G_TYPE_BOOLEAN && json_node_get_boolean (do_not_perform))
+  if (sv_json_node_get_boolean (sv_json_node_get_member (resource, "doNotPerform")))
     self->not_taken = TRUE;
 
   set_medication_name (self, resource);
 
-  dosage = first_object (resource, self->ordered ? "dosageInstruction" : "dosage");
+  dosage = sv_json_node_get_object_element (sv_json_node_get_array_member (resource, self->ordered
+                                                                                     ? "dosageInstruction"
+                                                                                     : "dosage"), 0);
   self->dosage_text = sv_fhir_dosage_display (dosage);
 
   if (self->ordered)
     {
-      start = sv_fhir_member_string (resource, "authoredOn");
+      start = sv_json_node_get_string_member (resource, "authoredOn");
       self->period_text = sv_fhir_date_format (start);
     }
   else
     {
-      start = sv_fhir_member_string (resource, "effectiveDateTime");
+      start = sv_json_node_get_string_member (resource, "effectiveDateTime");
       if (start == NULL)
-        start = sv_fhir_member_string (sv_fhir_member_object (resource, "effectivePeriod"), "start");
+        start = sv_json_node_get_string_member (sv_json_node_get_object_member (resource, "effectivePeriod"), "start");
       if (start == NULL)
-        start = sv_fhir_member_string (resource, "dateAsserted");
+        start = sv_json_node_get_string_member (resource, "dateAsserted");
       self->period_text = sv_fhir_choice_display (resource, "effective");
       if (self->period_text == NULL)
-        self->period_text = sv_fhir_date_format (sv_fhir_member_string (resource, "dateAsserted"));
+        self->period_text = sv_fhir_date_format (sv_json_node_get_string_member (resource, "dateAsserted"));
     }
   self->start_date = g_strdup (start);
   self->start_key = sv_fhir_date_sort_key (start);
@@ -422,7 +408,7 @@ const char *
 sv_medication_get_id (SvMedication *self)
 {
   g_return_val_if_fail (SV_IS_MEDICATION (self), NULL);
-  return sv_fhir_member_string (self->resource, "id");
+  return self->id;
 }
 
 /**
@@ -648,11 +634,7 @@ sv_medication_get_raw_json (SvMedication *self)
   g_return_val_if_fail (SV_IS_MEDICATION (self), NULL);
 
   if (self->raw_json == NULL)
-    {
-      g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), self->resource);
-
-      self->raw_json = json_to_string (node, TRUE);
-    }
+    self->raw_json = sv_fhir_resource_pretty_text (self->resource, self->text);
 
   return self->raw_json;
 }
@@ -661,12 +643,16 @@ sv_medication_get_raw_json (SvMedication *self)
  * sv_medication_get_resource:
  * @self: a #SvMedication
  *
- * Returns: (transfer none): the MedicationStatement or MedicationRequest
+ * Returns: (transfer none): the MedicationStatement or MedicationRequest,
+ *   read again from its text when the row kept only that
  */
 JsonObject *
 sv_medication_get_resource (SvMedication *self)
 {
   g_return_val_if_fail (SV_IS_MEDICATION (self), NULL);
+
+  if (self->resource == NULL)
+    self->resource = sv_fhir_resource_from_text (self->text);
   return self->resource;
 }
 
@@ -681,12 +667,32 @@ void
 sv_medication_set_medication (SvMedication *self,
                               JsonObject   *medication)
 {
-  JsonObject *code;
+  g_autoptr(SvJsonTree) tree = NULL;
 
   g_return_if_fail (SV_IS_MEDICATION (self));
   g_return_if_fail (medication != NULL);
 
-  code = sv_fhir_member_object (medication, "code");
+  tree = sv_json_tree_new_from_object (medication);
+  sv_medication_set_medication_node (self, sv_json_tree_get_root (tree));
+}
+
+/**
+ * sv_medication_set_medication_node:
+ * @self: a #SvMedication
+ * @medication: the Medication resource the row refers to
+ *
+ * Takes the name and codings from the resolved Medication.
+ */
+void
+sv_medication_set_medication_node (SvMedication     *self,
+                                   const SvJsonNode *medication)
+{
+  const SvJsonNode *code;
+
+  g_return_if_fail (SV_IS_MEDICATION (self));
+  g_return_if_fail (medication != NULL);
+
+  code = sv_json_node_get_object_member (medication, "code");
   g_free (self->display);
   self->display = sv_fhir_concept_display (code, SV_CODE_DOMAIN_MEDICATION);
   g_clear_pointer (&self->codings, g_ptr_array_unref);

@@ -3,6 +3,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "sv-json-reader.h"
+
 G_BEGIN_DECLS
 
 /**
@@ -29,6 +31,9 @@ G_DECLARE_FINAL_TYPE (SvMedication, sv_medication, SV, MEDICATION, GObject)
 
 SvMedication      *sv_medication_new_from_json             (JsonObject    *resource,
                                                             GError       **error);
+SvMedication      *sv_medication_new_from_node             (const SvJsonNode  *resource,
+                                                            GBytes            *text,
+                                                            GError           **error);
 const char        *sv_medication_get_id                    (SvMedication  *self);
 const char        *sv_medication_get_resource_type         (SvMedication  *self);
 const char        *sv_medication_get_source                (SvMedication  *self);
@@ -51,6 +56,8 @@ JsonObject        *sv_medication_get_resource              (SvMedication  *self)
 
 void               sv_medication_set_medication            (SvMedication  *self,
                                                             JsonObject    *medication);
+void               sv_medication_set_medication_node       (SvMedication      *self,
+                                                            const SvJsonNode  *medication);
 void               sv_medication_set_medication_url        (SvMedication  *self,
                                                             const char    *url);
 void               sv_medication_set_reason_text           (SvMedication  *self,

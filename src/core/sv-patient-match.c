@@ -129,17 +129,19 @@ sv_patient_match_new_from_json (JsonObject *patient)
 {
   SvPatientMatch *self;
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(SvJsonTree) tree = NULL;
   const char *gender;
 
   g_return_val_if_fail (patient != NULL, NULL);
 
+  tree = sv_json_tree_new_from_object (patient);
   self = g_object_new (SV_TYPE_PATIENT_MATCH, NULL);
   self->id = g_strdup (json_object_get_string_member_with_default (patient, "id", ""));
-  self->name = sv_fhir_patient_name (patient);
-  self->birth = sv_fhir_patient_birth (patient, now);
+  self->name = sv_fhir_patient_name (sv_json_tree_get_root (tree));
+  self->birth = sv_fhir_patient_birth (sv_json_tree_get_root (tree), now);
   gender = gender_label (json_object_get_string_member_with_default (patient, "gender", NULL));
   self->gender = g_strdup (gender != NULL ? gender : _("Not known"));
-  self->mrn = sv_fhir_patient_mrn (patient, NULL);
+  self->mrn = sv_fhir_patient_mrn (sv_json_tree_get_root (tree), NULL);
 
   return self;
 }

@@ -10,6 +10,7 @@
 
 #include "sv-error.h"
 #include "sv-fhir-value.h"
+#include "sv-json-writer.h"
 #include "sv-scope.h"
 
 /* One patient's record as the view, the CLI and the summary show it: the
@@ -376,9 +377,9 @@ set_string (SvPatientRecord *self,
 }
 
 static char *
-gender_text (JsonObject *patient)
+gender_text (const SvJsonNode *patient)
 {
-  const char *gender = sv_fhir_member_string (patient, "gender");
+  const char *gender = sv_json_node_get_string_member (patient, "gender");
   g_autofree char *reason = NULL;
 
   if (g_strcmp0 (gender, "male") == 0)
@@ -390,9 +391,7 @@ gender_text (JsonObject *patient)
   if (gender != NULL && g_strcmp0 (gender, "unknown") != 0)
     return g_strdup (gender);
 
-  if (json_object_has_member (patient, "_gender") &&
-      JSON_NODE_HOLDS_OBJECT (json_object_get_member (patient, "_gender")))
-    reason = sv_fhir_data_absent_reason (json_object_get_object_member (patient, "_gender"));
+  reason = sv_fhir_data_absent_reason (sv_json_node_get_object_member (patient, "_gender"));
   return sv_fhir_not_known (reason);
 }
 
@@ -401,6 +400,8 @@ set_patient (SvPatientRecord *self,
              JsonObject      *patient)
 {
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(SvJsonTree) tree = sv_json_tree_new_from_object (patient);
+  const SvJsonNode *node = sv_json_tree_get_root (tree);
   g_autofree char *label = NULL;
   char *mrn;
   const char *deceased_date = sv_fhir_member_string (patient, "deceasedDateTime");
@@ -411,10 +412,10 @@ set_patient (SvPatientRecord *self,
   g_clear_pointer (&self->patient, json_object_unref);
   self->patient = json_object_ref (patient);
 
-  set_string (self, &self->name, sv_fhir_patient_name (patient), PROP_NAME);
-  set_string (self, &self->birth, sv_fhir_patient_birth (patient, now), PROP_BIRTH);
-  set_string (self, &self->gender, gender_text (patient), PROP_GENDER);
-  mrn = sv_fhir_patient_mrn (patient, &label);
+  set_string (self, &self->name, sv_fhir_patient_name (node), PROP_NAME);
+  set_string (self, &self->birth, sv_fhir_patient_birth (node, now), PROP_BIRTH);
+  set_string (self, &self->gender, gender_text (node), PROP_GENDER);
+  mrn = sv_fhir_patient_mrn (node, &label);
   set_string (self, &self->mrn, mrn, PROP_MRN);
   set_string (self, &self->mrn_label, g_steal_pointer (&label), PROP_MRN_LABEL);
   set_string (self, &self->deceased_text, sv_fhir_date_format (deceased_date), PROP_DECEASED_TEXT);
@@ -508,6 +509,7 @@ typedef struct
   guint            medication_searches;
   GPtrArray       *medication_rows;
   GHashTable      *included;
+  GHashTable      *medication_trees;
   GPtrArray       *resolve_messages;
 } Load;
 
@@ -524,6 +526,7 @@ load_free (Load *load)
   g_free (load->scope);
   g_ptr_array_unref (load->medication_rows);
   g_hash_table_unref (load->included);
+  g_hash_table_unref (load->medication_trees);
   g_ptr_array_unref (load->resolve_messages);
   g_free (load);
 }
@@ -632,12 +635,12 @@ add_invalid (GPtrArray          *skipped,
 }
 
 static char *
-describe_skipped (JsonObject   *resource,
-                  const char   *fallback_type,
-                  const GError *error)
+describe_skipped (const SvJsonNode *resource,
+                  const char       *fallback_type,
+                  const GError     *error)
 {
-  const char *type = sv_fhir_member_string (resource, "resourceType");
-  const char *id = sv_fhir_member_string (resource, "id");
+  const char *type = sv_json_node_get_string_member (resource, "resourceType");
+  const char *id = sv_json_node_get_string_member (resource, "id");
 
   /* Translators: a resource that could not be read, e.g. "Condition/123 (Its element “code” is not valid.)". */
   return g_strdup_printf (_("%s/%s (%s)"), type != NULL ? type : fallback_type,
@@ -698,6 +701,28 @@ built_free (Built *built)
   g_free (built);
 }
 
+/* A search match made a row, in the search's worker thread while later
+ * pages are fetched; @data is the Res. */
+static GObject *
+make_row (const SvJsonNode  *resource,
+          GBytes            *text,
+          gpointer           data,
+          char             **skipped)
+{
+  Res res = GPOINTER_TO_INT (data);
+  g_autoptr(GError) error = NULL;
+  GObject *row;
+
+  if (res == RES_CONDITION)
+    row = (GObject *) sv_problem_new_from_node (resource, text, &error);
+  else
+    row = (GObject *) sv_medication_new_from_node (resource, text, &error);
+
+  if (row == NULL)
+    *skipped = describe_skipped (resource, res_types[res], error);
+  return row;
+}
+
 static void
 build_rows_thread (GTask        *task,
                    gpointer      source_object,
@@ -708,33 +733,24 @@ build_rows_thread (GTask        *task,
   SvFhirSearchResult *result = built->result;
 
   add_invalid (built->skipped, result);
-  for (guint i = 0; i < result->matches->len; i++)
+  for (guint i = 0; i < result->mapped_skipped->len; i++)
+    g_ptr_array_add (built->skipped, g_strdup (g_ptr_array_index (result->mapped_skipped, i)));
+
+  for (guint i = 0; i < result->mapped->len; i++)
     {
-      JsonObject *resource = g_ptr_array_index (result->matches, i);
-      g_autoptr(GError) error = NULL;
+      gpointer row = g_ptr_array_index (result->mapped, i);
 
       if (built->res == RES_CONDITION)
         {
-          g_autoptr(SvProblem) row = sv_problem_new_from_json (resource, &error);
-
-          if (row == NULL)
-            g_ptr_array_add (built->skipped, describe_skipped (resource, "Condition", error));
-          else if (sv_problem_get_entered_in_error (row))
+          if (sv_problem_get_entered_in_error (row))
             continue;
           else if (sv_problem_get_category (row) == SV_PROBLEM_CATEGORY_ENCOUNTER_DIAGNOSIS)
-            g_ptr_array_add (built->diagnoses, g_steal_pointer (&row));
+            g_ptr_array_add (built->diagnoses, g_object_ref (row));
           else
-            g_ptr_array_add (built->problems, g_steal_pointer (&row));
+            g_ptr_array_add (built->problems, g_object_ref (row));
         }
-      else
-        {
-          g_autoptr(SvMedication) row = sv_medication_new_from_json (resource, &error);
-
-          if (row == NULL)
-            g_ptr_array_add (built->skipped, describe_skipped (resource, res_types[built->res], error));
-          else if (!sv_medication_get_entered_in_error (row))
-            g_ptr_array_add (built->medications, g_steal_pointer (&row));
-        }
+      else if (!sv_medication_get_entered_in_error (row))
+        g_ptr_array_add (built->medications, g_object_ref (row));
     }
 
   g_ptr_array_sort (built->problems, compare_problems);
@@ -770,6 +786,23 @@ conditions_done (GTask *task,
   finish_resource (self, RES_CONDITION, built->result, built->skipped,
                    built->problems->len + built->diagnoses->len);
   link_reasons (self);
+}
+
+/* Names a row after a Medication; each Medication is made a tree once,
+ * however many rows refer to it. */
+static void
+set_row_medication (Load         *load,
+                    SvMedication *row,
+                    JsonObject   *medication)
+{
+  SvJsonTree *tree = g_hash_table_lookup (load->medication_trees, medication);
+
+  if (tree == NULL)
+    {
+      tree = sv_json_tree_new_from_object (medication);
+      g_hash_table_insert (load->medication_trees, json_object_ref (medication), tree);
+    }
+  sv_medication_set_medication_node (row, sv_json_tree_get_root (tree));
 }
 
 static void
@@ -815,7 +848,7 @@ medications_resolved_cb (GObject      *object,
         }
 
       if (medication != NULL)
-        sv_medication_set_medication (row, medication);
+        set_row_medication (load, row, medication);
     }
 
   for (guint i = 0; i < load->resolve_messages->len; i++)
@@ -871,7 +904,7 @@ resolve_medications (GTask *task)
       key = g_strconcat ("Medication/", id, NULL);
       included = g_hash_table_lookup (load->included, key);
       if (included != NULL)
-        sv_medication_set_medication (row, included);
+        set_row_medication (load, row, included);
       else
         g_ptr_array_add (ids, g_steal_pointer (&id));
     }
@@ -1055,7 +1088,8 @@ start_search (GTask    *task,
   op->res = res;
   op->include = params[4] != NULL;
   load->pending++;
-  sv_fhir_client_search_async (load->client, res_types[res], params, load->cancellable, search_cb, op);
+  sv_fhir_client_search_map_async (load->client, res_types[res], params, make_row, GINT_TO_POINTER (res),
+                                   load->cancellable, search_cb, op);
 }
 
 static void
@@ -1153,6 +1187,8 @@ sv_patient_record_load_async (SvPatientRecord     *self,
   load->cancellable = g_object_ref (self->load_cancellable);
   load->medication_rows = g_ptr_array_new_with_free_func (g_object_unref);
   load->included = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_object_unref);
+  load->medication_trees = g_hash_table_new_full (g_direct_hash, g_direct_equal, (GDestroyNotify) json_object_unref,
+                                                  (GDestroyNotify) sv_json_tree_unref);
   load->resolve_messages = g_ptr_array_new_with_free_func (g_free);
   if (cancellable != NULL)
     {
@@ -1570,43 +1606,40 @@ sv_section_state_to_string (SvSectionState state)
 
 
 static void
-add_string (JsonBuilder *builder,
-            const char  *name,
-            const char  *value)
+add_string (SvJsonWriter *writer,
+            const char   *name,
+            const char   *value)
 {
-  json_builder_set_member_name (builder, name);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
+  sv_json_writer_name (writer, name);
+  sv_json_writer_string (writer, value);
 }
 
 static void
-add_boolean (JsonBuilder *builder,
-             const char  *name,
-             gboolean     value)
+add_boolean (SvJsonWriter *writer,
+             const char   *name,
+             gboolean      value)
 {
-  json_builder_set_member_name (builder, name);
-  json_builder_add_boolean_value (builder, value);
+  sv_json_writer_name (writer, name);
+  sv_json_writer_boolean (writer, value);
 }
 
 static void
-add_codings (JsonBuilder *builder,
-             GPtrArray   *codings)
+add_codings (SvJsonWriter *writer,
+             GPtrArray    *codings)
 {
-  json_builder_set_member_name (builder, "codings");
-  json_builder_begin_array (builder);
+  sv_json_writer_name (writer, "codings");
+  sv_json_writer_begin_array (writer);
   for (guint i = 0; codings != NULL && i < codings->len; i++)
     {
       SvCoding *coding = g_ptr_array_index (codings, i);
 
-      json_builder_begin_object (builder);
-      add_string (builder, "system", coding->system);
-      add_string (builder, "code", coding->code);
-      add_string (builder, "display", coding->display);
-      json_builder_end_object (builder);
+      sv_json_writer_begin_object (writer);
+      add_string (writer, "system", coding->system);
+      add_string (writer, "code", coding->code);
+      add_string (writer, "display", coding->display);
+      sv_json_writer_end_object (writer);
     }
-  json_builder_end_array (builder);
+  sv_json_writer_end_array (writer);
 }
 
 static const char *
@@ -1621,153 +1654,191 @@ enum_nick (GType type,
 }
 
 static void
-add_problem (JsonBuilder *builder,
-             SvProblem   *row)
+begin_member_object (SvJsonWriter *writer,
+                     const char   *name)
 {
-  json_builder_begin_object (builder);
-  add_string (builder, "id", sv_problem_get_id (row));
-  add_string (builder, "resourceType", sv_problem_get_resource_type (row));
-  add_string (builder, "display", sv_problem_get_display (row));
-  add_codings (builder, sv_problem_get_codings (row));
-  add_string (builder, "category", sv_problem_get_category_code (row));
-  add_string (builder, "group", enum_nick (SV_TYPE_PROBLEM_GROUP, sv_problem_get_group (row)));
+  sv_json_writer_name (writer, name);
+  sv_json_writer_begin_object (writer);
+}
 
-  json_builder_set_member_name (builder, "statuses");
-  json_builder_begin_object (builder);
-  add_string (builder, "clinical", sv_problem_get_clinical_status (row));
-  add_string (builder, "verification", sv_problem_get_verification_status (row));
-  json_builder_end_object (builder);
-
-  json_builder_set_member_name (builder, "dates");
-  json_builder_begin_object (builder);
-  add_string (builder, "onset", sv_problem_get_onset_text (row));
-  add_string (builder, "onsetDate", sv_problem_get_onset_date (row));
-  add_string (builder, "abatement", sv_problem_get_abatement_text (row));
-  add_string (builder, "recorded", sv_problem_get_recorded_text (row));
-  add_string (builder, "recordedDate", sv_problem_get_recorded_date (row));
-  json_builder_end_object (builder);
-
-  add_string (builder, "dosage", NULL);
-  add_string (builder, "source", NULL);
-  json_builder_set_member_name (builder, "reason");
-  json_builder_add_null_value (builder);
-
-  add_boolean (builder, "refuted", sv_problem_get_refuted (row));
-  add_boolean (builder, "unconfirmed", sv_problem_get_unconfirmed (row));
-  add_boolean (builder, "inferred", sv_problem_get_inferred (row));
-  json_builder_set_member_name (builder, "confidence");
-  if (sv_problem_get_confidence (row) >= 0)
-    json_builder_add_double_value (builder, sv_problem_get_confidence (row));
-  else
-    json_builder_add_null_value (builder);
-  add_string (builder, "notes", sv_problem_get_notes (row));
-  json_builder_end_object (builder);
+/* The members every row starts with, problem or medication. */
+static void
+begin_row (SvJsonWriter *writer,
+           const char   *id,
+           const char   *resource_type,
+           const char   *display,
+           GPtrArray    *codings)
+{
+  sv_json_writer_begin_object (writer);
+  add_string (writer, "id", id);
+  add_string (writer, "resourceType", resource_type);
+  add_string (writer, "display", display);
+  add_codings (writer, codings);
 }
 
 static void
-add_medication (JsonBuilder  *builder,
+add_problem (SvJsonWriter *writer,
+             SvProblem    *row)
+{
+  begin_row (writer, sv_problem_get_id (row), sv_problem_get_resource_type (row),
+             sv_problem_get_display (row), sv_problem_get_codings (row));
+  add_string (writer, "category", sv_problem_get_category_code (row));
+  add_string (writer, "group", enum_nick (SV_TYPE_PROBLEM_GROUP, sv_problem_get_group (row)));
+
+  begin_member_object (writer, "statuses");
+  add_string (writer, "clinical", sv_problem_get_clinical_status (row));
+  add_string (writer, "verification", sv_problem_get_verification_status (row));
+  sv_json_writer_end_object (writer);
+
+  begin_member_object (writer, "dates");
+  add_string (writer, "onset", sv_problem_get_onset_text (row));
+  add_string (writer, "onsetDate", sv_problem_get_onset_date (row));
+  add_string (writer, "abatement", sv_problem_get_abatement_text (row));
+  add_string (writer, "recorded", sv_problem_get_recorded_text (row));
+  add_string (writer, "recordedDate", sv_problem_get_recorded_date (row));
+  sv_json_writer_end_object (writer);
+
+  add_string (writer, "dosage", NULL);
+  add_string (writer, "source", NULL);
+  add_string (writer, "reason", NULL);
+
+  add_boolean (writer, "refuted", sv_problem_get_refuted (row));
+  add_boolean (writer, "unconfirmed", sv_problem_get_unconfirmed (row));
+  add_boolean (writer, "inferred", sv_problem_get_inferred (row));
+  sv_json_writer_name (writer, "confidence");
+  if (sv_problem_get_confidence (row) >= 0)
+    sv_json_writer_double (writer, sv_problem_get_confidence (row));
+  else
+    sv_json_writer_null (writer);
+  add_string (writer, "notes", sv_problem_get_notes (row));
+  sv_json_writer_end_object (writer);
+}
+
+static void
+add_medication (SvJsonWriter *writer,
                 SvMedication *row)
 {
-  json_builder_begin_object (builder);
-  add_string (builder, "id", sv_medication_get_id (row));
-  add_string (builder, "resourceType", sv_medication_get_resource_type (row));
-  add_string (builder, "display", sv_medication_get_display (row));
-  add_codings (builder, sv_medication_get_codings (row));
-  add_string (builder, "group", enum_nick (SV_TYPE_MEDICATION_GROUP, sv_medication_get_group (row)));
+  begin_row (writer, sv_medication_get_id (row), sv_medication_get_resource_type (row),
+             sv_medication_get_display (row), sv_medication_get_codings (row));
+  add_string (writer, "group", enum_nick (SV_TYPE_MEDICATION_GROUP, sv_medication_get_group (row)));
 
-  json_builder_set_member_name (builder, "statuses");
-  json_builder_begin_object (builder);
-  add_string (builder, "status", sv_medication_get_status (row));
-  json_builder_end_object (builder);
+  begin_member_object (writer, "statuses");
+  add_string (writer, "status", sv_medication_get_status (row));
+  sv_json_writer_end_object (writer);
 
-  json_builder_set_member_name (builder, "dates");
-  json_builder_begin_object (builder);
-  add_string (builder, "period", sv_medication_get_period_text (row));
-  add_string (builder, "startDate", sv_medication_get_start_date (row));
-  json_builder_end_object (builder);
+  begin_member_object (writer, "dates");
+  add_string (writer, "period", sv_medication_get_period_text (row));
+  add_string (writer, "startDate", sv_medication_get_start_date (row));
+  sv_json_writer_end_object (writer);
 
-  add_string (builder, "dosage", sv_medication_get_dosage_text (row));
-  add_string (builder, "source", sv_medication_get_source (row));
+  add_string (writer, "dosage", sv_medication_get_dosage_text (row));
+  add_string (writer, "source", sv_medication_get_source (row));
 
-  json_builder_set_member_name (builder, "reason");
+  sv_json_writer_name (writer, "reason");
   if (sv_medication_get_reason_text (row) != NULL || sv_medication_get_reason_condition_id (row) != NULL)
     {
-      json_builder_begin_object (builder);
-      add_string (builder, "text", sv_medication_get_reason_text (row));
-      add_string (builder, "conditionId", sv_medication_get_reason_condition_id (row));
-      json_builder_end_object (builder);
+      sv_json_writer_begin_object (writer);
+      add_string (writer, "text", sv_medication_get_reason_text (row));
+      add_string (writer, "conditionId", sv_medication_get_reason_condition_id (row));
+      sv_json_writer_end_object (writer);
     }
   else
-    json_builder_add_null_value (builder);
+    sv_json_writer_null (writer);
 
-  add_boolean (builder, "notTaken", sv_medication_get_not_taken (row));
-  add_string (builder, "medicationUrl", sv_medication_get_medication_url (row));
-  add_string (builder, "notes", sv_medication_get_notes (row));
-  json_builder_end_object (builder);
+  add_boolean (writer, "notTaken", sv_medication_get_not_taken (row));
+  add_string (writer, "medicationUrl", sv_medication_get_medication_url (row));
+  add_string (writer, "notes", sv_medication_get_notes (row));
+  sv_json_writer_end_object (writer);
 }
 
 static void
-add_section (JsonBuilder    *builder,
+add_section (SvJsonWriter   *writer,
              const char     *name,
              SvSectionState  state,
              guint           count,
              const char     *message)
 {
-  json_builder_set_member_name (builder, name);
-  json_builder_begin_object (builder);
-  add_string (builder, "state", sv_section_state_to_string (state));
-  json_builder_set_member_name (builder, "count");
-  json_builder_add_int_value (builder, count);
-  add_string (builder, "message", message);
-  json_builder_end_object (builder);
+  sv_json_writer_name (writer, name);
+  sv_json_writer_begin_object (writer);
+  add_string (writer, "state", sv_section_state_to_string (state));
+  sv_json_writer_name (writer, "count");
+  sv_json_writer_int (writer, count);
+  add_string (writer, "message", message);
+  sv_json_writer_end_object (writer);
 }
 
 /**
  * sv_patient_record_to_json_node:
  * @self: a #SvPatientRecord
  *
- * The stable JSON summary documented in docs/summary-json.md.
+ * The stable JSON summary documented in docs/summary-json.md, as a tree.
  *
  * Returns: (transfer full): the summary
  */
 JsonNode *
 sv_patient_record_to_json_node (SvPatientRecord *self)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autofree char *json = NULL;
+
+  g_return_val_if_fail (SV_IS_PATIENT_RECORD (self), NULL);
+
+  json = sv_patient_record_to_json (self);
+  return json_from_string (json, NULL);
+}
+
+/**
+ * sv_patient_record_to_json:
+ * @self: a #SvPatientRecord
+ *
+ * The stable JSON summary documented in docs/summary-json.md, written
+ * directly (a record of thousands of rows would otherwise be built as a
+ * tree first), exactly as json-glib prints it indented.
+ *
+ * Returns: (transfer full): the JSON summary, indented
+ */
+char *
+sv_patient_record_to_json (SvPatientRecord *self)
+{
+  g_autoptr(GString) out = NULL;
+  SvJsonWriter writer;
   GListModel *lists[] = { G_LIST_MODEL (self->problems), G_LIST_MODEL (self->encounter_diagnoses) };
   guint n;
 
   g_return_val_if_fail (SV_IS_PATIENT_RECORD (self), NULL);
 
-  json_builder_begin_object (builder);
+  n = g_list_model_get_n_items (lists[0]) + g_list_model_get_n_items (lists[1]) +
+      g_list_model_get_n_items (G_LIST_MODEL (self->medications));
+  out = g_string_sized_new (4096 + 1024 * (gsize) n);
+  sv_json_writer_init (&writer, out);
+  sv_json_writer_begin_object (&writer);
 
-  json_builder_set_member_name (builder, "patient");
+  sv_json_writer_name (&writer, "patient");
   if (self->patient != NULL)
     {
-      json_builder_begin_object (builder);
-      add_string (builder, "id", sv_fhir_member_string (self->patient, "id"));
-      add_string (builder, "name", self->name);
-      add_string (builder, "birthDate", sv_fhir_member_string (self->patient, "birthDate"));
-      add_string (builder, "birth", self->birth);
-      json_builder_set_member_name (builder, "age");
+      sv_json_writer_begin_object (&writer);
+      add_string (&writer, "id", sv_fhir_member_string (self->patient, "id"));
+      add_string (&writer, "name", self->name);
+      add_string (&writer, "birthDate", sv_fhir_member_string (self->patient, "birthDate"));
+      add_string (&writer, "birth", self->birth);
+      sv_json_writer_name (&writer, "age");
       if (self->age >= 0)
-        json_builder_add_int_value (builder, self->age);
+        sv_json_writer_int (&writer, self->age);
       else
-        json_builder_add_null_value (builder);
-      add_string (builder, "gender", sv_fhir_member_string (self->patient, "gender"));
-      add_string (builder, "mrn", self->mrn);
-      add_string (builder, "mrnLabel", self->mrn_label);
-      add_boolean (builder, "deceased", self->deceased);
-      add_string (builder, "deceasedDate", sv_fhir_member_string (self->patient, "deceasedDateTime"));
-      json_builder_end_object (builder);
+        sv_json_writer_null (&writer);
+      add_string (&writer, "gender", sv_fhir_member_string (self->patient, "gender"));
+      add_string (&writer, "mrn", self->mrn);
+      add_string (&writer, "mrnLabel", self->mrn_label);
+      add_boolean (&writer, "deceased", self->deceased);
+      add_string (&writer, "deceasedDate", sv_fhir_member_string (self->patient, "deceasedDateTime"));
+      sv_json_writer_end_object (&writer);
     }
   else
-    json_builder_add_null_value (builder);
+    sv_json_writer_null (&writer);
 
-  add_string (builder, "source", self->source_server);
+  add_string (&writer, "source", self->source_server);
 
-  json_builder_set_member_name (builder, "problems");
-  json_builder_begin_array (builder);
+  sv_json_writer_name (&writer, "problems");
+  sv_json_writer_begin_array (&writer);
   for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
     {
       n = g_list_model_get_n_items (lists[l]);
@@ -1775,56 +1846,41 @@ sv_patient_record_to_json_node (SvPatientRecord *self)
         {
           g_autoptr(SvProblem) row = g_list_model_get_item (lists[l], i);
 
-          add_problem (builder, row);
+          add_problem (&writer, row);
         }
     }
-  json_builder_end_array (builder);
+  sv_json_writer_end_array (&writer);
 
-  json_builder_set_member_name (builder, "medications");
-  json_builder_begin_array (builder);
+  sv_json_writer_name (&writer, "medications");
+  sv_json_writer_begin_array (&writer);
   n = g_list_model_get_n_items (G_LIST_MODEL (self->medications));
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(SvMedication) row = g_list_model_get_item (G_LIST_MODEL (self->medications), i);
 
-      add_medication (builder, row);
+      add_medication (&writer, row);
     }
-  json_builder_end_array (builder);
+  sv_json_writer_end_array (&writer);
 
-  json_builder_set_member_name (builder, "sections");
-  json_builder_begin_object (builder);
-  add_section (builder, "problems", self->sections[SV_SECTION_PROBLEMS].state,
+  begin_member_object (&writer, "sections");
+  add_section (&writer, "problems", self->sections[SV_SECTION_PROBLEMS].state,
                self->sections[SV_SECTION_PROBLEMS].count, self->sections[SV_SECTION_PROBLEMS].message);
-  add_section (builder, "medications", self->sections[SV_SECTION_MEDICATIONS].state,
+  add_section (&writer, "medications", self->sections[SV_SECTION_MEDICATIONS].state,
                self->sections[SV_SECTION_MEDICATIONS].count, self->sections[SV_SECTION_MEDICATIONS].message);
   for (Res res = 0; res < N_RES; res++)
-    add_section (builder, res_types[res], self->resources[res].state, self->resources[res].count,
+    add_section (&writer, res_types[res], self->resources[res].state, self->resources[res].count,
                  self->resources[res].message);
-  json_builder_end_object (builder);
+  sv_json_writer_end_object (&writer);
 
-  json_builder_set_member_name (builder, "skipped");
-  json_builder_begin_array (builder);
+  sv_json_writer_name (&writer, "skipped");
+  sv_json_writer_begin_array (&writer);
   for (guint i = 0; i < self->skipped->len; i++)
-    json_builder_add_string_value (builder, g_ptr_array_index (self->skipped, i));
-  json_builder_end_array (builder);
+    sv_json_writer_string (&writer, g_ptr_array_index (self->skipped, i));
+  sv_json_writer_end_array (&writer);
 
-  json_builder_end_object (builder);
+  sv_json_writer_end_object (&writer);
 
-  return json_builder_get_root (builder);
-}
-
-/**
- * sv_patient_record_to_json:
- * @self: a #SvPatientRecord
- *
- * Returns: (transfer full): the JSON summary, indented
- */
-char *
-sv_patient_record_to_json (SvPatientRecord *self)
-{
-  g_autoptr(JsonNode) root = sv_patient_record_to_json_node (self);
-
-  return json_to_string (root, TRUE);
+  return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
 static const char *

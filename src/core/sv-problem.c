@@ -22,6 +22,9 @@ struct _SvProblem
   GObject            parent_instance;
 
   JsonObject        *resource;
+  GBytes            *text;
+  char              *id;
+  char              *recorded_date;
   char              *display;
   GPtrArray         *codings;
   char              *clinical_status;
@@ -83,7 +86,10 @@ sv_problem_finalize (GObject *object)
   SvProblem *self = SV_PROBLEM (object);
 
   g_clear_pointer (&self->resource, json_object_unref);
+  g_clear_pointer (&self->text, g_bytes_unref);
   g_clear_pointer (&self->codings, g_ptr_array_unref);
+  g_free (self->id);
+  g_free (self->recorded_date);
   g_free (self->display);
   g_free (self->clinical_status);
   g_free (self->verification_status);
@@ -220,17 +226,14 @@ sv_problem_init (SvProblem *self)
 }
 
 static SvProblemCategory
-category_of (JsonObject *condition)
+category_of (const SvJsonNode *condition)
 {
-  JsonNode *node = json_object_has_member (condition, "category")
-                   ? json_object_get_member (condition, "category") : NULL;
-  JsonArray *categories = node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+  const SvJsonNode *categories = sv_json_node_get_array_member (condition, "category");
   gboolean problem_list = FALSE, concern = FALSE, diagnosis = FALSE;
 
-  for (guint i = 0; categories != NULL && i < json_array_get_length (categories); i++)
+  for (guint i = 0; i < sv_json_node_get_length (categories); i++)
     {
-      JsonNode *element = json_array_get_element (categories, i);
-      JsonObject *category = JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
+      const SvJsonNode *category = sv_json_node_get_object_element (categories, i);
 
       problem_list |= sv_fhir_concept_has_code (category, NULL, "problem-list-item");
       concern |= sv_fhir_concept_has_code (category, NULL, "health-concern");
@@ -250,16 +253,17 @@ category_of (JsonObject *condition)
 }
 
 static gboolean
-has_choice (JsonObject *resource,
-            const char *prefix)
+has_choice (const SvJsonNode *resource,
+            const char       *prefix)
 {
   static const char *types[] = { "DateTime", "Period", "Age", "Range", "String" };
 
   for (guint i = 0; i < G_N_ELEMENTS (types); i++)
     {
-      g_autofree char *name = g_strconcat (prefix, types[i], NULL);
+      char name[64];
 
-      if (json_object_has_member (resource, name))
+      g_snprintf (name, sizeof name, "%s%s", prefix, types[i]);
+      if (sv_json_node_get_member (resource, name) != NULL)
         return TRUE;
     }
 
@@ -267,8 +271,8 @@ has_choice (JsonObject *resource,
 }
 
 static SvProblemGroup
-group_of (const char *clinical_status,
-          JsonObject *condition)
+group_of (const char       *clinical_status,
+          const SvJsonNode *condition)
 {
   if (g_strcmp0 (clinical_status, "active") == 0 || g_strcmp0 (clinical_status, "recurrence") == 0 ||
       g_strcmp0 (clinical_status, "relapse") == 0)
@@ -285,12 +289,12 @@ group_of (const char *clinical_status,
 /* The date an onset[x] starts at, for sorting; Age, Range and string onsets
  * have none and sort last. */
 static const char *
-onset_date_of (JsonObject *condition)
+onset_date_of (const SvJsonNode *condition)
 {
-  const char *date = sv_fhir_member_string (condition, "onsetDateTime");
+  const char *date = sv_json_node_get_string_member (condition, "onsetDateTime");
 
   if (date == NULL)
-    date = sv_fhir_member_string (sv_fhir_member_object (condition, "onsetPeriod"), "start");
+    date = sv_json_node_get_string_member (sv_json_node_get_object_member (condition, "onsetPeriod"), "start");
   return date;
 }
 
@@ -306,8 +310,35 @@ SvProblem *
 sv_problem_new_from_json (JsonObject  *condition,
                           GError     **error)
 {
+  g_autoptr(SvJsonTree) tree = sv_json_tree_new_from_object (condition);
+  g_autoptr(GBytes) text = sv_fhir_resource_text (condition);
+
+  return sv_problem_new_from_node (sv_json_tree_get_root (tree), text, error);
+}
+
+/**
+ * sv_problem_new_from_node:
+ * @condition: a Condition resource
+ * @text: its JSON text as the server sent it
+ * @error: return location for a #GError
+ *
+ * The row keeps @text rather than a tree, which is many times larger: a
+ * record of thousands of rows then holds little more than the texts it
+ * shows. A tree is read again from the text when one is asked for
+ * (sv_problem_get_resource(), the raw JSON).
+ *
+ * Returns: (transfer full) (nullable): the row, %NULL when @condition cannot
+ *   be read (wrong type, no id, elements of the wrong JSON type)
+ */
+SvProblem *
+sv_problem_new_from_node (const SvJsonNode  *condition,
+                          GBytes            *text,
+                          GError           **error)
+{
   g_autoptr(SvProblem) self = NULL;
-  JsonObject *code;
+  const SvJsonNode *code;
+
+  g_return_val_if_fail (text != NULL, NULL);
 
   if (!sv_fhir_resource_check (condition, "Condition",
                                "o:code o:clinicalStatus o:verificationStatus a:category "
@@ -318,23 +349,26 @@ sv_problem_new_from_json (JsonObject  *condition,
     return NULL;
 
   self = g_object_new (SV_TYPE_PROBLEM, NULL);
-  self->resource = json_object_ref (condition);
+  self->text = g_bytes_ref (text);
+  self->id = g_strdup (sv_json_node_get_string_member (condition, "id"));
+  self->recorded_date = g_strdup (sv_json_node_get_string_member (condition, "recordedDate"));
 
-  code = sv_fhir_member_object (condition, "code");
+  code = sv_json_node_get_object_member (condition, "code");
   self->display = sv_fhir_concept_display (code, SV_CODE_DOMAIN_CONDITION);
   self->codings = sv_fhir_concept_codings (code);
-  self->clinical_status = g_strdup (sv_fhir_status_code (sv_fhir_member_object (condition, "clinicalStatus"),
-                                                         CLINICAL_SYSTEM));
-  self->verification_status = g_strdup (sv_fhir_status_code (sv_fhir_member_object (condition, "verificationStatus"),
-                                                             VERIFICATION_SYSTEM));
+  self->clinical_status =
+    g_strdup (sv_fhir_status_code (sv_json_node_get_object_member (condition, "clinicalStatus"), CLINICAL_SYSTEM));
+  self->verification_status =
+    g_strdup (sv_fhir_status_code (sv_json_node_get_object_member (condition, "verificationStatus"),
+                                   VERIFICATION_SYSTEM));
   self->group = group_of (self->clinical_status, condition);
   self->category = category_of (condition);
   self->onset_text = sv_fhir_choice_display (condition, "onset");
   self->abatement_text = sv_fhir_choice_display (condition, "abatement");
-  self->recorded_text = sv_fhir_date_format (sv_fhir_member_string (condition, "recordedDate"));
+  self->recorded_text = sv_fhir_date_format (self->recorded_date);
   self->onset_date = g_strdup (onset_date_of (condition));
   self->onset_key = sv_fhir_date_sort_key (self->onset_date);
-  self->recorded_key = sv_fhir_date_sort_key (sv_fhir_member_string (condition, "recordedDate"));
+  self->recorded_key = sv_fhir_date_sort_key (self->recorded_date);
   self->inferred = sv_fhir_inferred_confidence (condition, &self->confidence);
   self->notes = sv_fhir_notes_text (condition);
 
@@ -351,7 +385,7 @@ const char *
 sv_problem_get_id (SvProblem *self)
 {
   g_return_val_if_fail (SV_IS_PROBLEM (self), NULL);
-  return sv_fhir_member_string (self->resource, "id");
+  return self->id;
 }
 
 /**
@@ -520,7 +554,7 @@ const char *
 sv_problem_get_recorded_date (SvProblem *self)
 {
   g_return_val_if_fail (SV_IS_PROBLEM (self), NULL);
-  return sv_fhir_member_string (self->resource, "recordedDate");
+  return self->recorded_date;
 }
 
 /**
@@ -619,11 +653,7 @@ sv_problem_get_raw_json (SvProblem *self)
   g_return_val_if_fail (SV_IS_PROBLEM (self), NULL);
 
   if (self->raw_json == NULL)
-    {
-      g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), self->resource);
-
-      self->raw_json = json_to_string (node, TRUE);
-    }
+    self->raw_json = sv_fhir_resource_pretty_text (self->resource, self->text);
 
   return self->raw_json;
 }
@@ -632,12 +662,16 @@ sv_problem_get_raw_json (SvProblem *self)
  * sv_problem_get_resource:
  * @self: a #SvProblem
  *
- * Returns: (transfer none): the Condition
+ * Returns: (transfer none): the Condition, read again from its text when
+ *   the row kept only that
  */
 JsonObject *
 sv_problem_get_resource (SvProblem *self)
 {
   g_return_val_if_fail (SV_IS_PROBLEM (self), NULL);
+
+  if (self->resource == NULL)
+    self->resource = sv_fhir_resource_from_text (self->text);
   return self->resource;
 }
 

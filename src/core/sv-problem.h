@@ -3,6 +3,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "sv-json-reader.h"
+
 G_BEGIN_DECLS
 
 /**
@@ -48,6 +50,9 @@ G_DECLARE_FINAL_TYPE (SvProblem, sv_problem, SV, PROBLEM, GObject)
 
 SvProblem         *sv_problem_new_from_json           (JsonObject  *condition,
                                                        GError     **error);
+SvProblem         *sv_problem_new_from_node           (const SvJsonNode  *condition,
+                                                       GBytes            *text,
+                                                       GError           **error);
 const char        *sv_problem_get_id                  (SvProblem   *self);
 const char        *sv_problem_get_resource_type       (SvProblem   *self);
 const char        *sv_problem_get_display             (SvProblem   *self);
