@@ -514,7 +514,9 @@ test_truncated_json (void)
                                   NULL, truncate_second_condition_page);
   monitor = stack->monitor;
 
-  g_assert_cmpuint (monitor->hook_count, ==, 2);
+  /* The third page may already be asked for: its link is read from the
+   * page's text while the page is parsed. */
+  g_assert_cmpuint (monitor->hook_count, >=, 2);
   assert_section (stack->record, SV_SECTION_PROBLEMS, SV_SECTION_STATE_ERROR, "could not be read");
   assert_section (stack->record, SV_SECTION_PROBLEMS, SV_SECTION_STATE_ERROR, "Try again");
   assert_section (stack->record, SV_SECTION_MEDICATIONS, SV_SECTION_STATE_NOT_PERMITTED, NULL);
