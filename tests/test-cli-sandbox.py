@@ -113,7 +113,7 @@ def main():
             check(login.returncode == 0, f"`login` succeeded ({err.strip()})")
             # --verbose: the session timeline on stderr, client and server side.
             check_timeline("login", err, ["discovery", "authorization-request", "redirect", "token-request",
-                                          "server-event token-issued", "token-response"])
+                                          "server-event IdP: tokens issued", "token-response"])
             auth_code = urllib.parse.parse_qs(urllib.parse.urlsplit(redirect).query)["code"][0]
             check(len(auth_code) > 8 and auth_code not in err and auth_code not in out,
                   "the authorization code is not in the output")
@@ -134,10 +134,12 @@ def main():
             code, out, err = run_cli(cli, "summary", "--profile", PROFILE, "--verbose")
             captured += [out, err]
             check(code == 0 and "Session timeline" not in out, "`summary --verbose` prints the summary on stdout")
+            # Each request's server events follow it (grouped by link).
             check_timeline("summary", err, ["discovery", "token-response", "fhir-request GET Patient/",
-                                            "fhir-request GET Condition?", "server-event validator-invocation: allow",
-                                            "server-event fhir-request: GET"])
-            linked = re.findall(r"^#\d+ \S+ server-event validator-invocation.*\(for #(\d+)\)$", err, re.M)
+                                            "server-event Validator: allowed", "server-event Scope check: Patient read allowed",
+                                            "fhir-request GET Condition?", "server-event Validator: allowed",
+                                            "server-event Scope check: Condition search allowed"])
+            linked = re.findall(r"^#\d+ \S+ server-event Validator: .*\(for #(\d+)\)$", err, re.M)
             requests = set(re.findall(r"^#(\d+) \S+ fhir-request GET (?:Patient|Condition|Medication)", err, re.M))
             check(linked and set(linked) <= requests,
                   "each validator invocation is linked to the client request that caused it")

@@ -204,6 +204,17 @@ entry_at (GListModel *model,
   return entry;   /* the model holds it */
 }
 
+/* The position in the list of the entry with @id. */
+static guint
+position_of (GListModel *model,
+             guint       id)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    if (sv_timeline_entry_get_id (entry_at (model, i)) == id)
+      return i;
+  g_error ("No entry #%u in the list", id);
+}
+
 static gboolean
 is_linked_validator (GListModel      *model,
                      SvTimelineEntry *entry)
@@ -212,9 +223,9 @@ is_linked_validator (GListModel      *model,
   SvTimelineEntry *client;
 
   if (sv_timeline_entry_get_kind (entry) != SV_TIMELINE_KIND_SERVER_EVENT ||
-      !g_str_has_prefix (sv_timeline_entry_get_title (entry), "validator-invocation") || link == 0)
+      !g_str_has_prefix (sv_timeline_entry_get_title (entry), "Validator: ") || link == 0)
     return FALSE;
-  client = entry_at (model, link - 1);
+  client = sv_timeline_get_entry (SV_TIMELINE (model), link);
   return sv_timeline_entry_get_kind (client) == SV_TIMELINE_KIND_FHIR_REQUEST &&
          sv_timeline_entry_get_has_bearer (client);
 }
@@ -255,11 +266,58 @@ wait_done (gpointer user_data)
 
 /* ---- the checks ---- */
 
+/* Each linked entry is listed under the entry it is linked to: after it,
+ * with only entries of the same group between them. */
+static void
+check_grouped (GListModel *model)
+{
+  guint n = g_list_model_get_n_items (model), group = 0, linked = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      SvTimelineEntry *entry = entry_at (model, i);
+      guint link = sv_timeline_entry_get_link_id (entry);
+
+      if (link == 0)
+        {
+          group = sv_timeline_entry_get_id (entry);
+          continue;
+        }
+      /* The app's links are one level deep: to an unlinked request. */
+      g_assert_cmpuint (link, ==, group);
+      linked++;
+    }
+  g_assert_cmpuint (linked, >, 0);
+}
+
+/* The signing keys and the fault switches are not FHIR requests. */
+static void
+check_classified (GListModel *model)
+{
+  guint n = g_list_model_get_n_items (model), jwks = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      SvTimelineEntry *entry = entry_at (model, i);
+      const char *url = sv_timeline_entry_get_url (entry);
+
+      if (g_strcmp0 (sv_timeline_entry_get_title (entry), "Signing keys (JWKS)") == 0)
+        {
+          g_assert_cmpint (sv_timeline_entry_get_kind (entry), ==, SV_TIMELINE_KIND_DISCOVERY);
+          jwks++;
+        }
+      if (url != NULL && (strstr (url, "/certs") != NULL || strstr (url, "/_sandbox/") != NULL))
+        g_assert_cmpint (sv_timeline_entry_get_kind (entry), !=, SV_TIMELINE_KIND_FHIR_REQUEST);
+    }
+  g_test_message ("%u fetches of the signing keys", jwks);
+  g_assert_cmpuint (jwks, >, 0);
+}
+
 static void
 check_order (GListModel *model)
 {
   static const SvTimelineKind expected[] = {
-    SV_TIMELINE_KIND_DISCOVERY, SV_TIMELINE_KIND_AUTHORIZATION_REQUEST, SV_TIMELINE_KIND_REDIRECT,
+    SV_TIMELINE_KIND_SECTION, SV_TIMELINE_KIND_DISCOVERY, SV_TIMELINE_KIND_AUTHORIZATION_REQUEST, SV_TIMELINE_KIND_REDIRECT,
     SV_TIMELINE_KIND_TOKEN_REQUEST, SV_TIMELINE_KIND_TOKEN_RESPONSE, SV_TIMELINE_KIND_FHIR_REQUEST,
   };
   guint first[G_N_ELEMENTS (expected)];
@@ -293,6 +351,9 @@ check_order (GListModel *model)
   /* The patient view's reads and searches, each with the token. */
   g_assert_cmpuint (fhir_with_bearer, >=, 3);
   g_assert_true (validator_linked (model));
+  g_assert_true (g_str_has_prefix (sv_timeline_entry_get_title (entry_at (model, first[0])), "Sign-in to "));
+  check_grouped (model);
+  check_classified (model);
 }
 
 /* Every text the inspector shows: labels, tooltips and text views, with the
@@ -482,7 +543,7 @@ screenshots (SvInspectorWindow *inspector)
   for (guint i = 0; i < g_list_model_get_n_items (model); i++)
     if (is_linked_validator (model, entry_at (model, i)))
       {
-        sv_inspector_window_select (inspector, sv_timeline_entry_get_link_id (entry_at (model, i)) - 1);
+        sv_inspector_window_select (inspector, position_of (model, sv_timeline_entry_get_link_id (entry_at (model, i))));
         break;
       }
   sv_inspector_window_set_page (inspector, "timeline");
@@ -531,23 +592,24 @@ typedef struct
   SvTimelineKind  kind;
   const char     *title;   /* a prefix, or NULL */
   guint           status;  /* 0: any */
-  guint           found;   /* position + 1 */
+  guint           found;   /* its id */
 } Step;
 
+/* Steps are looked for by id (the order they happened), after #from. */
 static gboolean
 step_happened (gpointer user_data)
 {
   Step *step = user_data;
 
-  for (guint i = step->from; i < g_list_model_get_n_items (step->model); i++)
+  for (guint id = step->from + 1; id <= g_list_model_get_n_items (step->model); id++)
     {
-      SvTimelineEntry *entry = entry_at (step->model, i);
+      SvTimelineEntry *entry = sv_timeline_get_entry (SV_TIMELINE (step->model), id);
 
       if (sv_timeline_entry_get_kind (entry) == step->kind &&
           (step->title == NULL || g_str_has_prefix (sv_timeline_entry_get_title (entry), step->title)) &&
           (step->status == 0 || sv_timeline_entry_get_status (entry) == step->status))
         {
-          step->found = i + 1;
+          step->found = id;
           return TRUE;
         }
     }
@@ -578,12 +640,22 @@ simulate (SvInspectorWindow *inspector,
   g_autofree char *title = g_strdup_printf ("Simulated: %s", sv_simulate_action_get_label (action));
   guint from = g_list_model_get_n_items (model);
   guint found;
+  SvTimelineEntry *entry, *request;
 
   g_assert_true (sv_inspector_window_get_can_simulate (inspector));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (inspector), "inspector.simulate", "i", (gint32) action));
-  found = wait_for_step (model, from, SV_TIMELINE_KIND_SERVER_EVENT, title, 0);
-  g_assert_nonnull (json_object_get_string_member_with_default (sv_timeline_entry_get_details (entry_at (model, found - 1)),
+  found = wait_for_step (model, from, SV_TIMELINE_KIND_SIMULATE, title, 0);
+  entry = sv_timeline_get_entry (SV_TIMELINE (model), found);
+  g_assert_nonnull (json_object_get_string_member_with_default (sv_timeline_entry_get_details (entry),
                                                                 "what_to_expect", NULL));
+  /* It explains the fault-switch request it follows, listed right under it. */
+  request = sv_timeline_get_entry (SV_TIMELINE (model), sv_timeline_entry_get_link_id (entry));
+  g_assert_nonnull (request);
+  g_assert_cmpint (sv_timeline_entry_get_kind (request), ==, SV_TIMELINE_KIND_SIMULATE);
+  g_assert_cmpstr (sv_timeline_entry_get_title (request), ==, "Fault switches: POST");
+  g_assert_cmpuint (sv_timeline_entry_get_status (request), ==, 200);
+  g_assert_cmpuint (sv_timeline_entry_get_id (request), >, from);
+  g_assert_true (entry_at (model, position_of (model, found) - 1) == request);
   return found;
 }
 
@@ -664,6 +736,23 @@ check_autoscroll (SvInspectorWindow *inspector)
   g_assert_true (sv_test_wait_until (at_bottom, adjustment, 5000));
 }
 
+/* Clear empties the live timeline; the next step is #1 again. */
+static void
+check_clear (SvInspectorWindow *inspector)
+{
+  GListModel *model = sv_inspector_window_get_model (inspector);
+  GtkWidget *empty = sv_test_find_widget (GTK_WIDGET (inspector), ADW_TYPE_STATUS_PAGE, NULL);
+  GtkWidget *stack = gtk_widget_get_ancestor (empty, GTK_TYPE_STACK);
+
+  g_assert_cmpuint (g_list_model_get_n_items (model), >, 0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (inspector), "inspector.clear", NULL));
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 0);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (stack)), ==, "empty");
+  add_note (inspector);
+  g_assert_cmpuint (sv_timeline_entry_get_id (entry_at (model, 0)), ==, 1);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (stack)), ==, "list");
+}
+
 static void
 test_inspector (void)
 {
@@ -719,10 +808,17 @@ test_inspector (void)
   shown = inspector_text (inspector);
   check_token_panel (inspector, shown);
   assert_no_secret ("the inspector", shown);
+  /* The rows number the steps, and the server's name the request they are for. */
+  g_assert_nonnull (strstr (shown, "\n#1\n"));
+  g_assert_nonnull (strstr (shown, "→ #"));
+  g_assert_nonnull (strstr (shown, "Caused by #"));
+  g_assert_nonnull (strstr (shown, "Validator: allowed · "));
+  g_assert_nonnull (strstr (shown, "Scope check: "));
   check_copy_curl (inspector);
   check_round_trip (inspector, dir);
   check_revoke (window, inspector);
   check_autoscroll (inspector);
+  check_clear (inspector);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.inspector", NULL));
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (inspector)));

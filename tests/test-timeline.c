@@ -240,6 +240,196 @@ test_timeline_steps (void)
   g_assert_cmpuint (sv_timeline_entry_get_link_id (sv_timeline_get_entry (replay, 5)), ==, 4);
 }
 
+/* Ids of the list, in list order. */
+static char *
+list_ids (SvTimeline *timeline)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (timeline)); i++)
+    {
+      g_autoptr(SvTimelineEntry) entry = g_list_model_get_item (G_LIST_MODEL (timeline), i);
+
+      g_string_append_printf (out, "%s%u", i > 0 ? " " : "", sv_timeline_entry_get_id (entry));
+    }
+  return g_string_free (out, FALSE);
+}
+
+static void
+on_items_changed (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  GString    *changes)
+{
+  g_string_append_printf (changes, "%s%u-%u+%u", changes->len > 0 ? " " : "", position, removed, added);
+}
+
+static SvTimelineEntry *
+add_step (SvTimeline     *timeline,
+          SvTimelineKind  kind,
+          const char     *title,
+          guint           link_id)
+{
+  g_autoptr(SvTimelineEntry) entry = sv_timeline_entry_new (kind, title);
+
+  sv_timeline_entry_set_link_id (entry, link_id);
+  sv_timeline_add (timeline, entry);
+  return entry;
+}
+
+/* Linked entries are listed under the entry they are linked to, whatever
+ * came in between; unlinked ones stay in time order; the view hears of
+ * exactly the rows that changed; the replay lists the same. */
+static void
+test_timeline_grouping (void)
+{
+  g_autoptr(SvTimeline) timeline = sv_timeline_new ();
+  g_autoptr(SvTimeline) replay = NULL;
+  g_autoptr(GString) changes = g_string_new (NULL);
+  g_autofree char *ids = NULL;
+  g_autofree char *replay_ids = NULL;
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(SvTimelineEntry) late = NULL;
+
+  g_signal_connect (timeline, "items-changed", G_CALLBACK (on_items_changed), changes);
+  add_step (timeline, SV_TIMELINE_KIND_FHIR_REQUEST, "GET Condition", 0);            /* #1 */
+  add_step (timeline, SV_TIMELINE_KIND_FHIR_REQUEST, "GET MedicationStatement", 0);  /* #2 */
+  add_step (timeline, SV_TIMELINE_KIND_FHIR_REQUEST, "GET MedicationRequest", 0);    /* #3 */
+  add_step (timeline, SV_TIMELINE_KIND_SERVER_EVENT, "for #2", 2);                   /* #4 */
+  add_step (timeline, SV_TIMELINE_KIND_SERVER_EVENT, "for #1", 1);                   /* #5 */
+  add_step (timeline, SV_TIMELINE_KIND_SERVER_EVENT, "IdP: login", 0);               /* #6 */
+  add_step (timeline, SV_TIMELINE_KIND_SERVER_EVENT, "for #1 again", 1);             /* #7 */
+  add_step (timeline, SV_TIMELINE_KIND_ERROR, "for #5, so in #1's group", 5);        /* #8 */
+  ids = list_ids (timeline);
+  g_assert_cmpstr (ids, ==, "1 5 7 8 2 4 3 6");
+  g_assert_cmpstr (changes->str, ==, "0-0+1 1-0+1 2-0+1 2-0+1 1-0+1 5-0+1 2-0+1 3-0+1");
+
+  /* Linked late (a validator event waits for its request's event): it moves. */
+  g_string_truncate (changes, 0);
+  late = g_object_ref (add_step (timeline, SV_TIMELINE_KIND_SERVER_EVENT, "validator, not linked yet", 0)); /* #9 */
+  sv_timeline_entry_set_link_id (late, 3);
+  g_clear_pointer (&ids, g_free);
+  ids = list_ids (timeline);
+  g_assert_cmpstr (ids, ==, "1 5 7 8 2 4 3 9 6");
+  g_assert_cmpstr (changes->str, ==, "8-0+1 7-2+2");
+  g_assert_true (sv_timeline_get_entry (timeline, 9) == late);
+
+  /* The text follows the list; the export keeps id order, the replay groups again. */
+  text = sv_timeline_to_text (timeline);
+  lines = g_strsplit (text, "\n", -1);
+  g_assert_true (g_str_has_prefix (lines[1], "#5 "));
+  g_assert_true (g_str_has_suffix (lines[1], "(for #1)"));
+  g_assert_true (g_str_has_prefix (lines[8], "#6 "));
+  replay = assert_round_trip (timeline);
+  replay_ids = list_ids (replay);
+  g_assert_cmpstr (replay_ids, ==, ids);
+
+  /* Clear: empty, and the next entry is #1 again. */
+  g_string_truncate (changes, 0);
+  sv_timeline_clear (timeline);
+  g_assert_cmpstr (changes->str, ==, "0-9+0");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (timeline)), ==, 0);
+  g_assert_null (sv_timeline_get_entry (timeline, 1));
+  sv_timeline_entry_set_link_id (late, 1);   /* an old entry no longer moves anything */
+  g_assert_cmpuint (sv_timeline_entry_get_id (sv_timeline_add_sign_in (timeline, "Offline sandbox")), ==, 1);
+  g_assert_cmpstr (sv_timeline_entry_get_title (sv_timeline_get_entry (timeline, 1)), ==, "Sign-in to Offline sandbox");
+  g_assert_cmpint (sv_timeline_entry_get_kind (sv_timeline_get_entry (timeline, 1)), ==, SV_TIMELINE_KIND_SECTION);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (timeline)), ==, 1);
+}
+
+static JsonObject *
+event_from (const char *json)
+{
+  g_autoptr(JsonNode) node = json_from_string (json, NULL);
+
+  g_assert_nonnull (node);
+  return json_object_ref (json_node_get_object (node));
+}
+
+static void
+send_event (SvSandboxEvents *events,
+            const char      *json)
+{
+  g_autoptr(JsonObject) event = event_from (json);
+
+  g_signal_emit_by_name (events, "event", event);
+}
+
+/* The signing keys, the fault switches and FHIR requests are told apart by
+ * what discovery said; server events get short titles and sit under the
+ * request they are for. Port 9 (discard) is closed on loopback: each
+ * request ends in a "No response" error, under its request too. */
+static void
+test_timeline_classify (void)
+{
+  g_autoptr(SvTimeline) timeline = sv_timeline_new ();
+  g_autoptr(SoupSession) session = sv_http_session_new ();
+  g_autoptr(SvSandboxEvents) events = sv_sandbox_events_new ("http://127.0.0.1:9/r4/");
+  static const struct { const char *method; const char *url; SvTimelineKind kind; const char *title; } requests[] = {
+    { "GET", "http://127.0.0.1:9/realms/smart/protocol/openid-connect/certs", SV_TIMELINE_KIND_DISCOVERY,
+      "Signing keys (JWKS)" },
+    { "POST", "http://127.0.0.1:9/_sandbox/faults", SV_TIMELINE_KIND_SIMULATE, "Fault switches: POST" },
+    { "DELETE", "http://127.0.0.1:9/_sandbox/faults", SV_TIMELINE_KIND_SIMULATE, "Fault switches: DELETE" },
+    { "GET", "http://127.0.0.1:9/r4/Condition?patient=p1", SV_TIMELINE_KIND_FHIR_REQUEST, "GET Condition?patient=p1" },
+    { "GET", "http://127.0.0.1:9/r4/certs", SV_TIMELINE_KIND_FHIR_REQUEST, "GET certs" },
+  };
+  static const struct { const char *json; const char *title; guint link; } server[] = {
+    { "{\"kind\":\"validator-invocation\",\"decision\":\"allow\",\"latency_us\":900}", "Validator: allowed · 0.9 ms", 7 },
+    { "{\"kind\":\"fhir-request\",\"method\":\"GET\",\"path\":\"/r4/Condition\",\"resourceType\":\"Condition\","
+      "\"status\":200,\"decision\":\"allowed\",\"latency_us\":1500}", "Scope check: Condition search allowed", 7 },
+    { "{\"kind\":\"login\",\"username\":\"clinician\"}", "IdP: login", 0 },
+    { "{\"kind\":\"validator-invocation\",\"decision\":\"deny\",\"fault\":\"expire_access_tokens\","
+      "\"reason\":\"the access token has expired\"}", "Validator: denied — token expired (fault switch)", 0 },
+    { "{\"kind\":\"token-error\",\"error\":\"invalid_grant\"}", "IdP: token refused — invalid_grant", 0 },
+    { "{\"kind\":42,\"status\":\"two hundred\",\"latency_us\":\"slow\",\"decision\":[1]}", "Server: event", 0 },
+  };
+  SvTimelineEntry *simulated;
+  guint n;
+
+  sv_timeline_set_endpoints (timeline, "http://127.0.0.1:9/r4/", NULL, NULL);
+  sv_timeline_set_jwks_uri (timeline, "http://127.0.0.1:9/realms/smart/protocol/openid-connect/certs");
+  sv_timeline_watch_soup_session (timeline, session);
+  sv_timeline_watch_sandbox (timeline, events);
+
+  for (guint i = 0; i < G_N_ELEMENTS (requests); i++)
+    {
+      g_autoptr(SoupMessage) msg = soup_message_new (requests[i].method, requests[i].url);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GBytes) body = soup_session_send_and_read (session, msg, NULL, &error);
+      SvTimelineEntry *entry = sv_timeline_get_entry (timeline, 2 * i + 1);
+
+      g_assert_nonnull (error);
+      g_assert_nonnull (entry);
+      g_assert_cmpint (sv_timeline_entry_get_kind (entry), ==, requests[i].kind);
+      g_assert_cmpstr (sv_timeline_entry_get_title (entry), ==, requests[i].title);
+      g_assert_cmpuint (sv_timeline_entry_get_link_id (sv_timeline_get_entry (timeline, 2 * i + 2)), ==, 2 * i + 1);
+    }
+  simulated = sv_timeline_add_simulated (timeline, "Expire Token Now", "The next request gets 401.");
+  g_assert_cmpint (sv_timeline_entry_get_kind (simulated), ==, SV_TIMELINE_KIND_SIMULATE);
+  g_assert_cmpuint (sv_timeline_entry_get_link_id (simulated), ==, 5);   /* the latest fault-switch request */
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (timeline));
+  for (guint i = 0; i < G_N_ELEMENTS (server); i++)
+    send_event (events, server[i].json);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (timeline)), ==, n + G_N_ELEMENTS (server));
+  for (guint i = 0; i < G_N_ELEMENTS (server); i++)
+    {
+      SvTimelineEntry *entry = sv_timeline_get_entry (timeline, n + i + 1);
+
+      g_assert_cmpstr (sv_timeline_entry_get_title (entry), ==, server[i].title);
+      if (server[i].link != 0)
+        g_assert_cmpuint (sv_timeline_entry_get_link_id (entry), ==, server[i].link);
+    }
+  /* Under the Condition search (#7), after its "No response" (#8). */
+  {
+    g_autofree char *ids = list_ids (timeline);
+
+    g_assert_cmpstr (ids, ==, "1 2 3 4 5 6 11 7 8 12 13 9 10 14 15 16 17");
+  }
+}
+
 static void
 test_timeline_import_errors (void)
 {
@@ -536,6 +726,8 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/timeline/steps", test_timeline_steps);
   g_test_add_func ("/timeline/import-errors", test_timeline_import_errors);
+  g_test_add_func ("/timeline/grouping", test_timeline_grouping);
+  g_test_add_func ("/timeline/classify", test_timeline_classify);
   g_test_add_func ("/timeline/sandbox", test_timeline_sandbox);
 
   return g_test_run ();

@@ -103,6 +103,8 @@ cli_context_new (const char  *profile_name,
     sv_timeline_set_endpoints (ctx->timeline, sv_server_profile_get_fhir_base_url (ctx->profile),
                                sv_discovery_get_token_endpoint (ctx->discovery),
                                sv_discovery_get_revocation_endpoint (ctx->discovery));
+  if (ctx->timeline != NULL)
+    sv_timeline_set_jwks_uri (ctx->timeline, sv_discovery_get_jwks_uri (ctx->discovery));
 
   /* A confidential client's secret lives in the keyring only. */
   sv_token_store_lookup_client_secret_async (ctx->store, sv_server_profile_get_name (ctx->profile),

@@ -10,6 +10,7 @@
 
 #include "sv-error.h"
 #include "sv-redact.h"
+#include "sv-sandbox-events.h"
 
 /* The session timeline of the workshop inspector (issue 7): a GListModel of
  * SvTimelineEntry, in the order things happened.
@@ -49,7 +50,18 @@
  * from catching a much later one. A `validator-invocation` event carries
  * no path: the sandbox emits it just before the `fhir-request` event of the
  * same request, so it waits and is linked with that next `fhir-request`
- * event. `token-*` events link to the latest token request or refresh. */
+ * event. `token-*` events link to the latest token request or refresh.
+ *
+ * Order: the entries keep their ids (1, 2, … in the order they were
+ * added), and sv_timeline_get_entry() finds them by id; the export and
+ * the import keep that order, so ids survive a round trip. The list model
+ * (what the inspector shows, and sv_timeline_to_text()) is grouped: every
+ * entry that is not linked, in id order, each followed by the entries
+ * linked to it (directly or through another linked entry), in id order.
+ * So the server events of three parallel requests sit under their own
+ * requests, not under the last one. Only links to an earlier id count,
+ * so a hand-edited file cannot make a loop. The grouping is a function of
+ * ids and links alone: the live timeline and its replay show the same. */
 
 #define LINK_WINDOW_US (60 * G_USEC_PER_SEC)
 
@@ -58,10 +70,12 @@ struct _SvTimeline
   GObject     parent_instance;
 
   GPtrArray  *entries;          /* SvTimelineEntry*, id = index + 1 */
+  GPtrArray  *order;            /* the same entries, grouped: the list model */
   char       *msg_key;          /* per-timeline data key on watched messages */
   char       *fhir_base;
   char       *token_endpoint;
   char       *revocation_endpoint;
+  char       *jwks_uri;
   GHashTable *search_pages;     /* path → last page (GUINT_TO_POINTER) */
   GHashTable *claimed;          /* client entry ids a server fhir-request event claimed */
   GPtrArray  *pending_validator; /* SvTimelineEntry*, waiting for their fhir-request event */
@@ -85,7 +99,7 @@ sv_timeline_get_item_type (GListModel *model)
 static guint
 sv_timeline_get_n_items (GListModel *model)
 {
-  return SV_TIMELINE (model)->entries->len;
+  return SV_TIMELINE (model)->order->len;
 }
 
 static gpointer
@@ -94,9 +108,9 @@ sv_timeline_get_item (GListModel *model,
 {
   SvTimeline *self = SV_TIMELINE (model);
 
-  if (position >= self->entries->len)
+  if (position >= self->order->len)
     return NULL;
-  return g_object_ref (self->entries->pdata[position]);
+  return g_object_ref (self->order->pdata[position]);
 }
 
 static void
@@ -112,11 +126,15 @@ sv_timeline_finalize (GObject *object)
 {
   SvTimeline *self = SV_TIMELINE (object);
 
+  for (guint i = 0; i < self->entries->len; i++)
+    g_signal_handlers_disconnect_by_data (self->entries->pdata[i], self);
+  g_ptr_array_unref (self->order);
   g_ptr_array_unref (self->entries);
   g_free (self->msg_key);
   g_free (self->fhir_base);
   g_free (self->token_endpoint);
   g_free (self->revocation_endpoint);
+  g_free (self->jwks_uri);
   g_hash_table_unref (self->search_pages);
   g_hash_table_unref (self->claimed);
   g_ptr_array_unref (self->pending_validator);
@@ -137,6 +155,7 @@ static void
 sv_timeline_init (SvTimeline *self)
 {
   self->entries = g_ptr_array_new_with_free_func (g_object_unref);
+  self->order = g_ptr_array_new_with_free_func (g_object_unref);
   self->msg_key = g_strdup_printf ("sv-timeline-entry-%p", (void *) self);
   self->search_pages = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->claimed = g_hash_table_new (g_direct_hash, g_direct_equal);
@@ -183,6 +202,10 @@ sv_timeline_kind_get_label (SvTimelineKind kind)
       return C_("timeline kind", "Revocation");
     case SV_TIMELINE_KIND_SERVER_EVENT:
       return C_("timeline kind", "Server event");
+    case SV_TIMELINE_KIND_SIMULATE:
+      return C_("timeline kind", "Simulate");
+    case SV_TIMELINE_KIND_SECTION:
+      return C_("timeline kind", "Sign-in");
     case SV_TIMELINE_KIND_ERROR:
     default:
       return C_("timeline kind", "Error");
@@ -236,9 +259,85 @@ sv_timeline_set_endpoints (SvTimeline *self,
 }
 
 /**
+ * sv_timeline_set_jwks_uri:
+ * @self: a #SvTimeline
+ * @jwks_uri: (nullable): the issuer's key set URL, from discovery
+ *
+ * So the app's fetch of the signing keys is shown as such, not as a FHIR
+ * request. Without it, paths ending in `/certs`, `/jwks` or `/jwks.json`
+ * are taken for it.
+ */
+void
+sv_timeline_set_jwks_uri (SvTimeline *self,
+                          const char *jwks_uri)
+{
+  g_return_if_fail (SV_IS_TIMELINE (self));
+
+  g_free (self->jwks_uri);
+  self->jwks_uri = g_strdup (jwks_uri);
+}
+
+/* The id of the unlinked entry @entry is grouped under (its own id when
+ * it is not linked). Links go to earlier ids only, so this ends. */
+static guint
+group_of (SvTimeline      *self,
+          SvTimelineEntry *entry)
+{
+  guint id = sv_timeline_entry_get_id (entry);
+
+  for (;;)
+    {
+      guint link = sv_timeline_entry_get_link_id (sv_timeline_get_entry (self, id));
+
+      if (link == 0 || link >= id)
+        return id;
+      id = link;
+    }
+}
+
+/* Recomputes the grouped order and tells the view about the smallest
+ * range that changed (an append, an insertion under a request, a move). */
+static void
+regroup (SvTimeline *self)
+{
+  g_autoptr(GPtrArray) order = g_ptr_array_new_full (self->entries->len, g_object_unref);
+  g_autofree guint *next = g_new0 (guint, self->entries->len + 1);  /* group id → last member id */
+  g_autofree guint *after = g_new0 (guint, self->entries->len + 1); /* member id → next member id */
+  guint old_len = self->order->len, first = 0, tail = 0;
+
+  /* Chain each group's members in id order, then walk the roots. */
+  for (guint id = 1; id <= self->entries->len; id++)
+    {
+      guint group = group_of (self, self->entries->pdata[id - 1]);
+
+      if (group != id)
+        after[next[group]] = id;
+      next[group] = id;
+    }
+  for (guint id = 1; id <= self->entries->len; id++)
+    if (group_of (self, self->entries->pdata[id - 1]) == id)
+      for (guint member = id; member != 0; member = after[member])
+        g_ptr_array_add (order, g_object_ref (self->entries->pdata[member - 1]));
+
+  while (first < old_len && first < order->len && self->order->pdata[first] == order->pdata[first])
+    first++;
+  while (tail < old_len - first && tail < order->len - first &&
+         self->order->pdata[old_len - 1 - tail] == order->pdata[order->len - 1 - tail])
+    tail++;
+  g_ptr_array_unref (self->order);
+  self->order = g_steal_pointer (&order);
+  if (first < old_len || first < self->order->len)
+    g_list_model_items_changed (G_LIST_MODEL (self), first, old_len - first - tail,
+                                self->order->len - first - tail);
+}
+
+/**
  * sv_timeline_add:
  * @self: a #SvTimeline
  * @entry: (transfer none): an entry; it gets the next id
+ *
+ * An entry linked to an earlier one is shown in its group (see the top of
+ * this file); when its link changes later, it moves there.
  */
 void
 sv_timeline_add (SvTimeline      *self,
@@ -249,7 +348,111 @@ sv_timeline_add (SvTimeline      *self,
 
   sv_timeline_entry_set_id (entry, self->entries->len + 1);
   g_ptr_array_add (self->entries, g_object_ref (entry));
-  g_list_model_items_changed (G_LIST_MODEL (self), self->entries->len - 1, 0, 1);
+  g_signal_connect_object (entry, "notify::link-id", G_CALLBACK (regroup), self, G_CONNECT_SWAPPED);
+  regroup (self);
+}
+
+/**
+ * sv_timeline_clear:
+ * @self: a #SvTimeline
+ *
+ * Forgets every entry; the next one is #1 again. Requests still under
+ * way finish without adding to the new timeline.
+ */
+void
+sv_timeline_clear (SvTimeline *self)
+{
+  guint n;
+
+  g_return_if_fail (SV_IS_TIMELINE (self));
+
+  n = self->order->len;
+  for (guint i = 0; i < self->entries->len; i++)
+    g_signal_handlers_disconnect_by_data (self->entries->pdata[i], self);
+  g_ptr_array_set_size (self->order, 0);
+  g_ptr_array_set_size (self->entries, 0);
+  g_hash_table_remove_all (self->search_pages);
+  g_hash_table_remove_all (self->claimed);
+  g_ptr_array_set_size (self->pending_validator, 0);
+  self->authorization_id = 0;
+  if (n > 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, n, 0);
+}
+
+/* Whether @entry is (still) one of this timeline's, not one from before a
+ * clear. */
+static gboolean
+owns (SvTimeline      *self,
+      SvTimelineEntry *entry)
+{
+  return sv_timeline_get_entry (self, sv_timeline_entry_get_id (entry)) == entry;
+}
+
+/**
+ * sv_timeline_add_sign_in:
+ * @self: a #SvTimeline
+ * @server: the server's name, as the user knows it
+ *
+ * A section marker: a sign-in starts here.
+ *
+ * Returns: (transfer none): the entry
+ */
+SvTimelineEntry *
+sv_timeline_add_sign_in (SvTimeline *self,
+                         const char *server)
+{
+  g_autoptr(SvTimelineEntry) entry = NULL;
+  g_autofree char *title = NULL;
+
+  g_return_val_if_fail (SV_IS_TIMELINE (self), NULL);
+
+  /* Translators: a section heading in the inspector's timeline; %s is a server's name. */
+  title = g_strdup_printf (_("Sign-in to %s"), server != NULL ? server : "?");
+  entry = sv_timeline_entry_new (SV_TIMELINE_KIND_SECTION, title);
+  sv_timeline_add (self, entry);
+  return entry;
+}
+
+/**
+ * sv_timeline_add_simulated:
+ * @self: a #SvTimeline
+ * @label: the Simulate action, as the menu names it
+ * @explanation: what to expect now
+ *
+ * What a Simulate action meant, linked to the latest fault-switch request
+ * (which the timeline saw as a `simulate` entry).
+ *
+ * Returns: (transfer none): the entry
+ */
+SvTimelineEntry *
+sv_timeline_add_simulated (SvTimeline *self,
+                           const char *label,
+                           const char *explanation)
+{
+  g_autoptr(SvTimelineEntry) entry = NULL;
+  g_autofree char *title = NULL;
+
+  g_return_val_if_fail (SV_IS_TIMELINE (self), NULL);
+  g_return_val_if_fail (label != NULL, NULL);
+
+  /* Translators: a timeline step; %s is a Simulate action, e.g. "Expire Token Now". */
+  title = g_strdup_printf (_("Simulated: %s"), label);
+  entry = sv_timeline_entry_new (SV_TIMELINE_KIND_SIMULATE, title);
+  sv_timeline_entry_set_detail_string (entry, "simulate", label);
+  sv_timeline_entry_set_detail_string (entry, "what_to_expect", explanation);
+  for (guint i = self->entries->len; i > 0; i--)
+    {
+      SvTimelineEntry *request = self->entries->pdata[i - 1];
+
+      if (sv_timeline_entry_get_kind (request) == SV_TIMELINE_KIND_SIMULATE &&
+          sv_timeline_entry_get_url (request) != NULL)
+        {
+          sv_timeline_entry_set_link_id (entry, i);
+          break;
+        }
+    }
+  sv_timeline_add (self, entry);
+  return entry;
 }
 
 /* ---- requests ---- */
@@ -323,6 +526,30 @@ is_search_path (const char *relative)
   return g_ascii_isupper (relative[0]) && strchr (relative, '/') == NULL;
 }
 
+static gboolean
+is_jwks (SvTimeline *self,
+         const char *bare,
+         const char *path)
+{
+  if (self->jwks_uri != NULL)
+    return g_strcmp0 (bare, self->jwks_uri) == 0;
+  return has_suffix_path (path, "/certs") || has_suffix_path (path, "/jwks") ||
+         has_suffix_path (path, "/jwks.json");
+}
+
+/* The sandbox's fault switches, which the Simulate menu drives. */
+static gboolean
+is_fault_switch (SvTimeline *self,
+                 const char *bare,
+                 const char *path)
+{
+  g_autofree char *hook = sv_sandbox_hook_url_for_base (self->fhir_base, "/_sandbox/faults");
+
+  if (hook != NULL)
+    return g_strcmp0 (bare, hook) == 0;
+  return self->fhir_base == NULL && has_suffix_path (path, "/_sandbox/faults");
+}
+
 static SvTimelineKind
 classify (SvTimeline *self,
           const char *method,
@@ -332,8 +559,11 @@ classify (SvTimeline *self,
   g_autofree char *bare = url_without_query (url);
   const char *relative = relative_path (self, path);
 
-  if (strstr (path, "/.well-known/") != NULL || g_strcmp0 (relative, "metadata") == 0)
+  if (strstr (path, "/.well-known/") != NULL || g_strcmp0 (relative, "metadata") == 0 ||
+      is_jwks (self, bare, path))
     return SV_TIMELINE_KIND_DISCOVERY;
+  if (is_fault_switch (self, bare, path))
+    return SV_TIMELINE_KIND_SIMULATE;
   if ((self->token_endpoint != NULL && g_strcmp0 (bare, self->token_endpoint) == 0) ||
       (self->token_endpoint == NULL && has_suffix_path (path, "/token")))
     return self->had_token ? SV_TIMELINE_KIND_REFRESH : SV_TIMELINE_KIND_TOKEN_REQUEST;
@@ -450,7 +680,7 @@ on_finished (SoupMessage *msg,
       SOUP_STATUS_IS_SUCCESSFUL (status))
     self->had_token = TRUE;
 
-  if (status == SOUP_STATUS_NONE)
+  if (status == SOUP_STATUS_NONE && owns (self, entry))
     {
       /* No answer at all (refused, cancelled, TLS): the caller's GError is
        * not ours to see, but the step failed and the timeline says so. */
@@ -472,6 +702,7 @@ on_request_queued (SoupSession *session,
   g_autoptr(SvTimelineEntry) entry = NULL;
   g_autofree char *url = g_uri_to_string (soup_message_get_uri (msg));
   g_autofree char *title = NULL;
+  g_autofree char *bare = url_without_query (url);
   const char *method = soup_message_get_method (msg);
   GUri *uri = soup_message_get_uri (msg);
   const char *path = g_uri_get_path (uri);
@@ -479,7 +710,14 @@ on_request_queued (SoupSession *session,
 
   soup_message_add_flags (msg, SOUP_MESSAGE_COLLECT_METRICS);
   kind = classify (self, method, url, path);
-  title = request_title (self, method, url);
+  if (kind == SV_TIMELINE_KIND_DISCOVERY && is_jwks (self, bare, path))
+    title = g_strdup (_("Signing keys (JWKS)"));
+  else if (kind == SV_TIMELINE_KIND_SIMULATE)
+    /* Translators: a timeline step: the request that flips the sandbox's
+     * fault switches; %s is the HTTP method (POST sets, DELETE resets). */
+    title = g_strdup_printf (_("Fault switches: %s"), method);
+  else
+    title = request_title (self, method, url);
   entry = sv_timeline_entry_new (kind, title);
   sv_timeline_entry_set_request (entry, method, url,
                                  soup_message_headers_get_one (soup_message_get_request_headers (msg),
@@ -585,22 +823,145 @@ latest_token_request (SvTimeline *self)
   return NULL;
 }
 
+/* A string member of a server event, or %NULL: the stream is read, not
+ * trusted. */
+static const char *
+event_string (JsonObject *event,
+              const char *name)
+{
+  JsonNode *node = json_object_get_member (event, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static gint64
+event_int (JsonObject *event,
+           const char *name)
+{
+  JsonNode *node = json_object_get_member (event, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return -1;
+  return json_node_get_int (node);
+}
+
+static char *
+validator_title (JsonObject *event)
+{
+  const char *decision = event_string (event, "decision");
+  const char *reason = event_string (event, "reason");
+  gint64 latency = event_int (event, "latency_us");
+
+  if (g_strcmp0 (decision, "allow") == 0 && latency >= 0)
+    /* Translators: a server step in the timeline: the token validator
+     * allowed a request; %.1f is how long it took, in milliseconds. */
+    return g_strdup_printf (_("Validator: allowed · %.1f ms"), latency / 1000.0);
+  if (g_strcmp0 (decision, "allow") == 0)
+    return g_strdup (_("Validator: allowed"));
+  if (g_strcmp0 (decision, "deny") == 0 && g_strcmp0 (event_string (event, "fault"), "expire_access_tokens") == 0)
+    return g_strdup (_("Validator: denied — token expired (fault switch)"));
+  if (g_strcmp0 (decision, "deny") == 0 && reason != NULL)
+    /* Translators: %s is the validator's reason, in English, as the server gave it. */
+    return g_strdup_printf (_("Validator: denied — %s"), reason);
+  if (g_strcmp0 (decision, "deny") == 0)
+    return g_strdup (_("Validator: denied"));
+  if (g_strcmp0 (decision, "timeout") == 0)
+    return g_strdup (_("Validator: timed out"));
+  if (g_strcmp0 (decision, "error") == 0)
+    return g_strdup (_("Validator: failed"));
+  /* Translators: %s is a decision the app does not know, as the server gave it. */
+  return g_strdup_printf (_("Validator: %s"), decision != NULL ? decision : "?");
+}
+
+/* "Condition search", "Patient read", or the method and path. */
+static char *
+fhir_operation (JsonObject *event)
+{
+  const char *type = event_string (event, "resourceType");
+  const char *path = event_string (event, "path");
+  g_autofree char *segment = type != NULL ? g_strconcat ("/", type, NULL) : NULL;
+  const char *after = NULL;
+
+  /* The path segment that is the type: followed by its end, an id or _search. */
+  for (const char *p = path != NULL && segment != NULL ? strstr (path, segment) : NULL; p != NULL;
+       p = strstr (p + 1, segment))
+    if (strchr ("/?", p[strlen (segment)]) != NULL)
+      {
+        after = p + strlen (segment);
+        break;
+      }
+  if (after != NULL)
+    {
+      if (*after == '\0' || g_str_has_prefix (after, "/_search") || *after == '?')
+        /* Translators: a FHIR search of a resource type, e.g. "Condition search". */
+        return g_strdup_printf (_("%s search"), type);
+      /* Translators: a FHIR read of one resource, e.g. "Patient read". */
+      return g_strdup_printf (_("%s read"), type);
+    }
+  return g_strdup_printf ("%s %s", event_string (event, "method") != NULL ? event_string (event, "method") : "?",
+                          path != NULL ? path : "?");
+}
+
+static char *
+fhir_request_title (JsonObject *event)
+{
+  static const struct { const char *decision; const char *text; gboolean scope; } known[] = {
+    { "allowed", N_("allowed"), TRUE },
+    { "denied: scope", N_("denied: scope not granted"), TRUE },
+    { "denied: other patient", N_("denied: another patient"), TRUE },
+    { "denied: token", N_("denied: token refused"), TRUE },
+    { "denied: token expired (fault switch)", N_("denied: token expired (fault switch)"), TRUE },
+    { "validator timeout", N_("refused: the validator timed out"), FALSE },
+    { "validator error", N_("refused: the validator failed"), FALSE },
+    { "throttled", N_("throttled"), FALSE },
+    { "no token", N_("refused: no token sent"), FALSE },
+    { "anonymous", N_("public, no token needed"), FALSE },
+    { "none", N_("no decision"), FALSE },
+  };
+  const char *decision = event_string (event, "decision");
+  g_autofree char *operation = fhir_operation (event);
+
+  for (guint i = 0; decision != NULL && i < G_N_ELEMENTS (known); i++)
+    if (strcmp (decision, known[i].decision) == 0)
+      return known[i].scope
+        /* Translators: a server step in the timeline: the FHIR server's
+         * scope decision, e.g. "Scope check: Condition search allowed". */
+        ? g_strdup_printf (_("Scope check: %s %s"), operation, _(known[i].text))
+        /* Translators: a server step in the timeline, e.g. "FHIR server: Condition search throttled". */
+        : g_strdup_printf (_("FHIR server: %s %s"), operation, _(known[i].text));
+  return g_strdup_printf (_("FHIR server: %s %s"), operation, decision != NULL ? decision : "?");
+}
+
+/* A short human title; everything else stays in the details. */
 static char *
 server_event_title (JsonObject *event,
                     const char *kind)
 {
-  const char *decision = json_object_get_string_member_with_default (event, "decision", NULL);
+  static const struct { const char *kind; const char *title; } idp[] = {
+    { "authorize", N_("IdP: authorization request") },
+    { "login", N_("IdP: login") },
+    { "consent", N_("IdP: consent") },
+    { "token-issued", N_("IdP: tokens issued") },
+    { "refresh", N_("IdP: refresh") },
+    { "revoke", N_("IdP: revoked") },
+    { "expire", N_("IdP: access tokens expired (fault switch)") },
+  };
 
-  if (g_strcmp0 (kind, "fhir-request") == 0)
-    return g_strdup_printf ("%s: %s %s (%s)", kind,
-                            json_object_get_string_member_with_default (event, "method", "?"),
-                            json_object_get_string_member_with_default (event, "path", "?"),
-                            decision != NULL ? decision : "none");
   if (g_strcmp0 (kind, "validator-invocation") == 0)
-    return g_strdup_printf ("%s: %s%s%s", kind, decision != NULL ? decision : "?",
-                            json_object_has_member (event, "scope") ? " " : "",
-                            json_object_get_string_member_with_default (event, "scope", ""));
-  return g_strdup (kind);
+    return validator_title (event);
+  if (g_strcmp0 (kind, "fhir-request") == 0)
+    return fhir_request_title (event);
+  if (g_strcmp0 (kind, "token-error") == 0)
+    /* Translators: %s is the OAuth error code, e.g. "invalid_grant". */
+    return g_strdup_printf (_("IdP: token refused — %s"),
+                            event_string (event, "error") != NULL ? event_string (event, "error") : "?");
+  for (guint i = 0; i < G_N_ELEMENTS (idp); i++)
+    if (g_strcmp0 (kind, idp[i].kind) == 0)
+      return g_strdup (_(idp[i].title));
+  /* Translators: a server step of a kind the app does not know; %s is its kind. */
+  return g_strdup_printf (_("Server: %s"), kind);
 }
 
 static void
@@ -610,24 +971,23 @@ on_sandbox_event (SvSandboxEvents *events,
 {
   g_autoptr(SvTimelineEntry) entry = NULL;
   g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), event);
-  const char *kind = json_object_get_string_member_with_default (event, "kind", "event");
+  const char *kind = event_string (event, "kind") != NULL ? event_string (event, "kind") : "event";
   g_autofree char *title = server_event_title (event, kind);
   SvTimelineEntry *client = NULL;
 
   entry = sv_timeline_entry_new (SV_TIMELINE_KIND_SERVER_EVENT, title);
   sv_timeline_entry_set_detail (entry, "event", node);
-  if (json_object_has_member (event, "status"))
-    sv_timeline_entry_set_status (entry, json_object_get_int_member_with_default (event, "status", 0));
-  if (json_object_has_member (event, "latency_us"))
-    sv_timeline_entry_set_transfer (entry, json_object_get_int_member_with_default (event, "latency_us", -1), -1);
+  if (event_int (event, "status") > 0 && event_int (event, "status") < 1000)
+    sv_timeline_entry_set_status (entry, event_int (event, "status"));
+  if (event_int (event, "latency_us") >= 0)
+    sv_timeline_entry_set_transfer (entry, event_int (event, "latency_us"), -1);
 
   if (g_strcmp0 (kind, "validator-invocation") == 0)
     g_ptr_array_add (self->pending_validator, g_object_ref (entry));
   else if (g_strcmp0 (kind, "fhir-request") == 0)
     {
       client = find_client_request (self,
-                                    json_object_get_string_member_with_default (event, "method", NULL),
-                                    json_object_get_string_member_with_default (event, "path", NULL));
+                                    event_string (event, "method"), event_string (event, "path"));
       if (client != NULL)
         g_hash_table_add (self->claimed, GUINT_TO_POINTER (sv_timeline_entry_get_id (client)));
       for (guint i = 0; i < self->pending_validator->len && client != NULL; i++)
@@ -910,7 +1270,9 @@ format_wall_time (gint64 wall_us)
  * @error: return location for an error
  *
  * The timeline as a JSON document for a walkthrough:
- * `{"format": "smart-viewer-timeline", "version": 1, "entries": […]}`.
+ * `{"format": "smart-viewer-timeline", "version": 1, "entries": […]}`,
+ * the entries in id order (the order they were added); an import groups
+ * them again by their links, as the live timeline does.
  * Every string in it was redacted when it entered the timeline; the
  * verifier hint is never part of it.
  *
@@ -1084,7 +1446,9 @@ sv_timeline_new_from_export (const char  *json,
  * @self: a #SvTimeline
  *
  * One line per entry, for `--verbose` on stderr:
- * `#3 +0.412s fhir-request GET Patient?_count=2 → 200, 12.3 ms, 1834 B, page 1`.
+ * `#3 +0.412s fhir-request GET Patient?_count=2 → 200, 12.3 ms, 1834 B, page 1`,
+ * in the grouped order of the list model (a server event follows the
+ * request it is for, `(for #3)`), so the ids are not always ascending.
  *
  * Returns: (transfer full): the text, each line ending in a newline
  */
@@ -1098,9 +1462,9 @@ sv_timeline_to_text (SvTimeline *self)
 
   if (self->entries->len > 0)
     first = sv_timeline_entry_get_monotonic_time (self->entries->pdata[0]);
-  for (guint i = 0; i < self->entries->len; i++)
+  for (guint i = 0; i < self->order->len; i++)
     {
-      SvTimelineEntry *entry = self->entries->pdata[i];
+      SvTimelineEntry *entry = self->order->pdata[i];
       GString *line = g_string_new (NULL);
       g_autofree char *safe = NULL;
 

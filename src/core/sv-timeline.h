@@ -26,8 +26,16 @@ void             sv_timeline_set_endpoints         (SvTimeline             *self
                                                     const char             *fhir_base,
                                                     const char             *token_endpoint,
                                                     const char             *revocation_endpoint);
+void             sv_timeline_set_jwks_uri          (SvTimeline             *self,
+                                                    const char             *jwks_uri);
 void             sv_timeline_add                   (SvTimeline             *self,
                                                     SvTimelineEntry        *entry);
+void             sv_timeline_clear                 (SvTimeline             *self);
+SvTimelineEntry *sv_timeline_add_sign_in           (SvTimeline             *self,
+                                                    const char             *server);
+SvTimelineEntry *sv_timeline_add_simulated         (SvTimeline             *self,
+                                                    const char             *label,
+                                                    const char             *explanation);
 void             sv_timeline_watch_soup_session    (SvTimeline             *self,
                                                     SoupSession            *session);
 void             sv_timeline_watch_sandbox         (SvTimeline             *self,

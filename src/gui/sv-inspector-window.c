@@ -77,6 +77,7 @@ kind_style (SvTimelineKind kind)
       return "neutral";
     case SV_TIMELINE_KIND_REFRESH:
     case SV_TIMELINE_KIND_REVOCATION:
+    case SV_TIMELINE_KIND_SIMULATE:
       return "warning";
     case SV_TIMELINE_KIND_DISCOVERY:
     case SV_TIMELINE_KIND_AUTHORIZATION_REQUEST:
@@ -111,6 +112,7 @@ format_page (guint page)
 
 typedef struct
 {
+  GtkWidget *number;
   GtkWidget *link;
   GtkWidget *kind;
   GtkWidget *title;
@@ -141,8 +143,10 @@ on_row_setup (GtkSignalListItemFactory *factory,
   RowParts *parts = g_new0 (RowParts, 1);
 
   gtk_widget_add_css_class (box, "timeline-row");
-  parts->link = row_label (box, "dim-label");
-  gtk_label_set_text (GTK_LABEL (parts->link), "↳");
+  parts->number = row_label (box, "numeric");
+  gtk_widget_add_css_class (parts->number, "dim-label");
+  parts->link = row_label (box, "numeric");
+  gtk_widget_add_css_class (parts->link, "dim-label");
   parts->kind = row_label (box, "badge");
   parts->title = row_label (box, NULL);
   gtk_widget_set_hexpand (parts->title, TRUE);
@@ -172,14 +176,27 @@ row_fill (GtkWidget       *box,
   g_autofree char *bytes = NULL;
   g_autofree char *page = format_page (sv_timeline_entry_get_page (entry));
   g_autofree char *accessible = NULL;
+  g_autofree char *number = NULL;
   static const char * const styles[] = { "error", "success", "neutral", "warning", "accent" };
 
   bytes = sv_timeline_entry_get_bytes (entry) >= 0 ? g_format_size (sv_timeline_entry_get_bytes (entry))
                                                     : g_strdup ("");
 
-  /* Server-side steps sit under the client request they belong to. */
+  /* Server-side steps sit under the client request they belong to (the
+   * timeline puts them there) and name it: "→ #12" under "#12". */
+  if (link_id != 0)
+    /* Translators: on a timeline row, points at the step (#12) it belongs to. */
+    number = g_strdup_printf (_("→ #%u"), link_id);
+  else
+    number = g_strdup_printf ("#%u", sv_timeline_entry_get_id (entry));
+  gtk_label_set_text (GTK_LABEL (link_id != 0 ? parts->link : parts->number), number);
+  gtk_widget_set_visible (parts->number, link_id == 0);
   gtk_widget_set_visible (parts->link, link_id != 0);
   gtk_widget_set_margin_start (box, link_id != 0 ? 24 : 0);
+  if (kind == SV_TIMELINE_KIND_SECTION)
+    gtk_widget_add_css_class (parts->title, "heading");
+  else
+    gtk_widget_remove_css_class (parts->title, "heading");
 
   for (guint i = 0; i < G_N_ELEMENTS (styles); i++)
     gtk_widget_remove_css_class (parts->kind, styles[i]);
@@ -270,8 +287,8 @@ describe_entry (SvInspectorWindow *self,
   if (sv_timeline_entry_get_page (entry) != 0)
     g_string_append_printf (text, "%s %u\n", _("Page:"), sv_timeline_entry_get_page (entry));
   if (linked != NULL)
-    /* Translators: a server-side step names the client request it belongs to. */
-    g_string_append_printf (text, _("Caused by step %u: %s\n"), sv_timeline_entry_get_id (linked),
+    /* Translators: a server-side step names the client request it belongs to, e.g. "Caused by #12: GET Patient/1". */
+    g_string_append_printf (text, _("Caused by #%u: %s\n"), sv_timeline_entry_get_id (linked),
                             sv_timeline_entry_get_title (linked));
   if (sv_timeline_entry_get_kind (entry) == SV_TIMELINE_KIND_AUTHORIZATION_REQUEST &&
       self->shown == self->live && sv_timeline_get_verifier_hint (self->live) != NULL)
@@ -617,8 +634,6 @@ on_simulated (GObject      *source,
   g_autoptr(SvInspectorWindow) self = data->self;
   SvSimulateAction action = data->action;
   g_autoptr(GError) error = NULL;
-  g_autoptr(SvTimelineEntry) entry = NULL;
-  g_autofree char *title = NULL;
 
   if (!sv_sandbox_control_simulate_finish (SV_SANDBOX_CONTROL (source), result, &error))
     {
@@ -629,12 +644,9 @@ on_simulated (GObject      *source,
       return;
     }
 
-  /* Translators: a timeline step; %s is a Simulate action, e.g. "Expire Token Now". */
-  title = g_strdup_printf (_("Simulated: %s"), sv_simulate_action_get_label (action));
-  entry = sv_timeline_entry_new (SV_TIMELINE_KIND_SERVER_EVENT, title);
-  sv_timeline_entry_set_detail_string (entry, "simulate", sv_simulate_action_get_label (action));
-  sv_timeline_entry_set_detail_string (entry, "what_to_expect", sv_simulate_action_get_explanation (action));
-  sv_timeline_add (self->live, entry);
+  /* Under the fault-switch request it sent: what it means. */
+  sv_timeline_add_simulated (self->live, sv_simulate_action_get_label (action),
+                             sv_simulate_action_get_explanation (action));
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (sv_simulate_action_get_explanation (action)));
 }
 
@@ -662,6 +674,7 @@ update_actions (SvInspectorWindow *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "inspector.simulate", can_simulate);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "inspector.live", self->replay_name != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "inspector.clear", self->replay_name == NULL);
   gtk_widget_set_sensitive (GTK_WIDGET (self->simulate_button), can_simulate);
 }
 
@@ -925,6 +938,20 @@ sv_inspector_window_live_action (GtkWidget  *widget,
   set_shown (self, self->live, NULL);
 }
 
+/* The live timeline grows across sign-ins; Export keeps what a host wants. */
+static void
+sv_inspector_window_clear_action (GtkWidget  *widget,
+                                  const char *action_name,
+                                  GVariant   *parameter)
+{
+  SvInspectorWindow *self = SV_INSPECTOR_WINDOW (widget);
+
+  if (self->replay_name != NULL)
+    return;
+  sv_timeline_clear (self->live);
+  self->follow = TRUE;
+}
+
 static void
 sv_inspector_window_copy_curl_action (GtkWidget  *widget,
                                       const char *action_name,
@@ -1078,6 +1105,7 @@ sv_inspector_window_class_init (SvInspectorWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "inspector.export", NULL, sv_inspector_window_export_action);
   gtk_widget_class_install_action (widget_class, "inspector.import", NULL, sv_inspector_window_import_action);
   gtk_widget_class_install_action (widget_class, "inspector.live", NULL, sv_inspector_window_live_action);
+  gtk_widget_class_install_action (widget_class, "inspector.clear", NULL, sv_inspector_window_clear_action);
   gtk_widget_class_install_action (widget_class, "inspector.copy-curl", NULL, sv_inspector_window_copy_curl_action);
   gtk_widget_class_install_action (widget_class, "inspector.simulate", "i", sv_inspector_window_simulate_action);
 

@@ -282,6 +282,8 @@ on_discovered (GObject      *source,
     sv_timeline_set_endpoints (self->timeline, sv_server_profile_get_fhir_base_url (self->profile),
                                sv_discovery_get_token_endpoint (discovery),
                                sv_discovery_get_revocation_endpoint (discovery));
+  if (self->timeline != NULL)
+    sv_timeline_set_jwks_uri (self->timeline, sv_discovery_get_jwks_uri (discovery));
   sv_token_store_lookup_client_secret_async (self->store, sv_server_profile_get_name (self->profile),
                                              flow_cancellable (self), on_client_secret,
                                              g_object_ref (self));
@@ -340,6 +342,9 @@ sv_sign_in_flow_run_async (SvSignInFlow        *self,
   self->task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (self->task, sv_sign_in_flow_run_async);
 
+  /* The inspector's timeline: a new section per sign-in. */
+  if (self->timeline != NULL)
+    sv_timeline_add_sign_in (self->timeline, sv_server_profile_get_name (self->profile));
   sv_discovery_fetch_async (self->profile, self->http, cancellable, on_discovered, g_object_ref (self));
 }
 
