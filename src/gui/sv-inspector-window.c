@@ -40,7 +40,8 @@ struct _SvInspectorWindow
   GtkFileChooserNative *chooser;
   SvSandboxControl   *control;
   guint               countdown;
-  gboolean            follow;
+  guint               follow_tick;
+  guint               follow_frames;
 
   AdwToastOverlay    *toast_overlay;
   AdwViewStack       *view_stack;
@@ -529,23 +530,31 @@ on_token_panel_unmap (SvInspectorWindow *self)
 
 /* ---- the shown timeline ---- */
 
-static void
-on_upper_changed (GtkAdjustment     *adjustment,
-                  GParamSpec        *pspec,
-                  SvInspectorWindow *self)
+static gboolean
+timeline_at_end (SvInspectorWindow *self)
 {
-  /* New steps scroll into view, unless the user scrolled up to read. */
-  if (self->follow)
-    gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) -
-                                          gtk_adjustment_get_page_size (adjustment));
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->timeline_scroller);
+
+  return gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment) >=
+         gtk_adjustment_get_upper (adjustment) - 4;
 }
 
-static void
-on_value_changed (GtkAdjustment     *adjustment,
-                  SvInspectorWindow *self)
+/* Keeps the end in view for a few frames, while the list view measures the
+ * new rows and corrects its estimate of the height. */
+static gboolean
+follow_tick (GtkWidget     *widget,
+             GdkFrameClock *frame_clock,
+             gpointer       user_data)
 {
-  self->follow = gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment) >=
-                 gtk_adjustment_get_upper (adjustment) - 4;
+  SvInspectorWindow *self = user_data;
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->timeline_scroller);
+
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) -
+                                        gtk_adjustment_get_page_size (adjustment));
+  if (++self->follow_frames < 4)
+    return G_SOURCE_CONTINUE;
+  self->follow_tick = 0;
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -557,6 +566,14 @@ on_items_changed (GListModel        *model,
 {
   gtk_stack_set_visible_child_name (self->timeline_stack,
                                     g_list_model_get_n_items (model) > 0 ? "list" : "empty");
+  /* New steps scroll into view, unless the user scrolled up to read: what
+   * counts is where the view was when they arrived, before the list grew. */
+  if (added > 0 && (self->follow_tick != 0 || timeline_at_end (self)))
+    {
+      self->follow_frames = 0;
+      if (self->follow_tick == 0)
+        self->follow_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->timeline_view), follow_tick, self, NULL);
+    }
   if (gtk_widget_get_mapped (self->token_panel))
     update_token_panel (self);
 }
@@ -578,7 +595,6 @@ set_shown (SvInspectorWindow *self,
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
   g_signal_connect_object (timeline, "items-changed", G_CALLBACK (on_items_changed), self, 0);
   on_items_changed (G_LIST_MODEL (timeline), 0, 0, 0, self);
-  self->follow = TRUE;
 
   if (replay_name != NULL)
     {
@@ -949,7 +965,6 @@ sv_inspector_window_clear_action (GtkWidget  *widget,
   if (self->replay_name != NULL)
     return;
   sv_timeline_clear (self->live);
-  self->follow = TRUE;
 }
 
 static void
@@ -1046,6 +1061,9 @@ sv_inspector_window_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->countdown, g_source_remove);
+  if (self->follow_tick != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self->timeline_view), self->follow_tick);
+  self->follow_tick = 0;
   if (self->chooser != NULL)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
   g_clear_object (&self->chooser);
@@ -1118,7 +1136,6 @@ static void
 sv_inspector_window_init (SvInspectorWindow *self)
 {
   g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
-  GtkAdjustment *adjustment;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 #if DEVELOPMENT_BUILD
@@ -1126,7 +1143,6 @@ sv_inspector_window_init (SvInspectorWindow *self)
 #endif
 
   self->cancellable = g_cancellable_new ();
-  self->follow = TRUE;
   self->selection = gtk_single_selection_new (NULL);
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
@@ -1139,9 +1155,6 @@ sv_inspector_window_init (SvInspectorWindow *self)
   gtk_list_view_set_factory (self->timeline_view, factory);
   gtk_list_view_set_model (self->timeline_view, GTK_SELECTION_MODEL (self->selection));
 
-  adjustment = gtk_scrolled_window_get_vadjustment (self->timeline_scroller);
-  g_signal_connect_object (adjustment, "notify::upper", G_CALLBACK (on_upper_changed), self, 0);
-  g_signal_connect_object (adjustment, "value-changed", G_CALLBACK (on_value_changed), self, 0);
 
   g_signal_connect_object (self->token_panel, "map", G_CALLBACK (on_token_panel_map), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->token_panel, "unmap", G_CALLBACK (on_token_panel_unmap), self, G_CONNECT_SWAPPED);
