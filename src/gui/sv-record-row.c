@@ -643,7 +643,11 @@ sv_record_row_init (SvRecordRow *self)
   self->details_button = gtk_button_new_from_icon_name ("view-more-horizontal-symbolic");
   gtk_widget_set_valign (self->details_button, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (self->details_button, "flat");
+  /* Set while hidden: on a visible widget GTK asks the X server where the
+   * pointer is (a round trip per row) to update a tooltip that may show. */
+  gtk_widget_set_visible (self->details_button, FALSE);
   gtk_widget_set_tooltip_text (self->details_button, _("Details"));
+  gtk_widget_set_visible (self->details_button, TRUE);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->details_button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Details"), -1);
   g_signal_connect_swapped (self->details_button, "clicked", G_CALLBACK (on_details_clicked), self);
