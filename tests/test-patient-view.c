@@ -743,6 +743,8 @@ main (int   argc,
   g_assert_nonnull (config_dir);
   g_setenv ("XDG_CONFIG_HOME", config_dir, TRUE);
 
+  /* As the application's main() does: the RSS figure is the app's. */
+  sv_application_prepare_environment ();
   gtk_test_init (&argc, &argv, NULL);
   g_set_prgname ("test-patient-view");
 
