@@ -8,6 +8,7 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "sv-memory.h"
 #include "sv-problem.h"
 
 /* One patient on one screen: the banner, then problems and medications side
@@ -126,6 +127,10 @@ on_loaded (GObject      *source,
       g_debug ("The patient could not be read: %s", error->message);
       gtk_label_set_text (self->source_label, error->message);
     }
+
+  /* The responses are parsed and freed by now, in the workers' arenas; a
+   * second later the rows have been laid out as well. */
+  sv_memory_trim_later (1000);
 }
 
 static void
