@@ -514,6 +514,7 @@ check_demo_patient (SvWindow *window)
   g_assert_nonnull (row);
   badges = sv_record_row_dup_badges (row);
   g_assert_nonnull (strstr (badges, "Active"));
+  g_assert_false (sv_record_row_get_struck_through (row));
   g_clear_pointer (&badges, g_free);
   g_assert_nonnull (find_row (GTK_WIDGET (medications), "lisinopril 10 MG Oral Tablet"));
   g_assert_null (find_row (GTK_WIDGET (problems), "Suspected COVID-19"));
@@ -530,6 +531,7 @@ check_demo_patient (SvWindow *window)
     row = find_row (GTK_WIDGET (problems), "Suspected COVID-19");
     g_assert_nonnull (row);
     g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (row), "refuted"));
+    g_assert_true (sv_record_row_get_struck_through (row));
     badges = sv_record_row_dup_badges (row);
     g_assert_nonnull (strstr (badges, "Refuted"));
     g_assert_cmpstr (sv_record_section_get_empty_title (medications), ==, "No Matches");

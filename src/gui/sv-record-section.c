@@ -59,7 +59,7 @@ static GQuark filter_key_quark;
  * tick callback, so that each frame lays out a bounded number of new rows
  * (an idle source ran several times between two frames, and the frame that
  * followed paid for all of them). */
-#define GROW_STEP 12
+#define GROW_STEP 24
 
 /* Beyond this many the list view makes no more row widgets. */
 #define GROW_LIMIT 256
