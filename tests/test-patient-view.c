@@ -203,7 +203,9 @@ prepare_profile (void)
 typedef struct
 {
   gint64 last;
+  gint64 last_cpu;
   gint64 longest;
+  gint64 longest_cpu;
   gint64 started;
   gint64 cpu_started;
   gint64 cpu_used;
@@ -283,16 +285,22 @@ probe_tick (gpointer user_data)
 {
   Probe *probe = user_data;
   gint64 now = g_get_monotonic_time ();
+  gint64 cpu = thread_cpu_us ();
 
-  if (probe->last != 0)
-    probe->longest = MAX (probe->longest, now - probe->last);
+  if (probe->last != 0 && now - probe->last > probe->longest)
+    {
+      probe->longest = now - probe->last;
+      probe->longest_cpu = cpu - probe->last_cpu;
+    }
   if (probe->last != 0 && now - probe->last > 20000)
     {
-      g_autofree char *text = g_strdup_printf ("stall of %.1f ms ends", (now - probe->last) / 1000.0);
+      g_autofree char *text = g_strdup_printf ("stall of %.1f ms ends (%.1f ms of main-thread CPU)",
+                                               (now - probe->last) / 1000.0, (cpu - probe->last_cpu) / 1000.0);
 
       trace (text);
     }
   probe->last = now;
+  probe->last_cpu = cpu;
   return G_SOURCE_CONTINUE;
 }
 
@@ -320,9 +328,9 @@ static void
 print_probe (const char  *prefix,
              const Probe *probe)
 {
-  printf ("bench: %slongest main-loop stall while loading %.1f ms; main-thread CPU %.0f ms, "
-          "at most %.1f ms in one frame\n",
-          prefix, probe->longest / 1000.0, probe->cpu_used / 1000.0,
+  printf ("bench: %slongest main-loop stall while loading %.1f ms (%.1f ms of it on the main thread's CPU); "
+          "main-thread CPU %.0f ms, at most %.1f ms in one frame\n",
+          prefix, probe->longest / 1000.0, probe->longest_cpu / 1000.0, probe->cpu_used / 1000.0,
           probe->frame_cpu_longest / 1000.0);
 }
 

@@ -7,7 +7,8 @@
 #       stall while loading (a 5 ms timeout source measuring its own gaps),
 #       for the first open and for a refresh (F5); with the main thread's
 #       own CPU time, in all and in the busiest frame, since on a loaded
-#       machine a gap also counts the time other processes had the CPU;
+#       machine a gap also counts the time other processes had the CPU (the
+#       main thread's CPU time within the longest gap is printed too);
 #   (c) the RSS of the GUI process before opening the patient (signed in,
 #       the sign-in web view gone), after loading, its peak, and 1.5 s after
 #       a refresh (GSK_RENDERER=cairo; the web processes are not counted).
