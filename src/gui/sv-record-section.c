@@ -336,14 +336,21 @@ on_source_changed (GListModel      *model,
                    guint            added,
                    SvRecordSection *self)
 {
-  /* A new record (the old one was cleared): grow the rows again. */
-  if (g_list_model_get_n_items (model) == 0 || (removed == 0 && position == 0 && added == g_list_model_get_n_items (model)))
+  guint n = g_list_model_get_n_items (model);
+
+  /* Cleared, or a new record's rows: the list view gets them a few at a
+   * time again (and not all of them at once before that: the slice stays
+   * small while the record is empty). */
+  if (n == 0 || (removed == 0 && position == 0 && added == n))
     {
       if (gtk_slice_list_model_get_size (self->slice) > GROW_STEP)
         gtk_slice_list_model_set_size (self->slice, GROW_STEP);
-      if (self->grow_id == 0 && added > GROW_STEP && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    }
+  if (self->grow_id == 0 && gtk_slice_list_model_get_size (self->slice) < n)
+    {
+      if (gtk_widget_get_mapped (GTK_WIDGET (self)))
         self->grow_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), grow_slice, self, NULL);
-      else if (self->grow_id == 0)
+      else
         gtk_slice_list_model_set_size (self->slice, G_MAXUINT);
     }
 
