@@ -178,11 +178,14 @@ sv_patient_view_load (SvPatientView *self,
   g_free (self->server_name);
   self->server_name = g_strdup (server_name);
 
+  /* Loading clears the lists first: collapsing the inactive rows and
+   * clearing the filter of a large record before would refilter thousands
+   * of rows for nothing. */
+  start_load (self);
   gtk_editable_set_text (GTK_EDITABLE (self->filter_entry), "");
   gtk_search_bar_set_search_mode (self->search_bar, FALSE);
   sv_record_section_set_show_inactive (self->problems_section, FALSE);
   sv_record_section_set_show_inactive (self->medications_section, FALSE);
-  start_load (self);
 }
 
 /**
