@@ -24,6 +24,7 @@ main (int   argc,
   textdomain (GETTEXT_PACKAGE);
 
   g_set_application_name (_("SMART Viewer"));
+  sv_application_prepare_environment ();
 
   app = sv_application_new ();
 

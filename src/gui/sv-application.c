@@ -306,6 +306,34 @@ sv_application_init (SvApplication *self)
 }
 
 /**
+ * sv_application_prepare_environment:
+ *
+ * Called before GTK opens the display. GTK 4.8 initialises OpenGL when it
+ * opens an X11 display, whatever renderer is chosen; without a GPU driver
+ * that is Mesa's llvmpipe, about 50 MB resident for the life of the
+ * process (WebKit loads it as well, for the sign-in web view). With
+ * `GSK_RENDERER=cairo` nothing in this process draws with OpenGL, so
+ * neither GTK nor WebKit initialises it here. A `GDK_DEBUG` set by the user
+ * is left alone.
+ */
+void
+sv_application_prepare_environment (void)
+{
+  const char *renderer = g_getenv ("GSK_RENDERER");
+
+  if (renderer == NULL || g_ascii_strcasecmp (renderer, "cairo") != 0 || g_getenv ("GDK_DEBUG") != NULL)
+    return;
+
+  g_setenv ("GDK_DEBUG", "gl-disable", TRUE);
+  /* WebKit's side in this process then gets the web pages in shared memory
+   * instead of as DMA-BUFs, and is told the render device up front: looking
+   * for one opens an EGL display, which loads the same driver. /dev/null is
+   * no GPU, which is what the web process gets to use. */
+  g_setenv ("WEBKIT_DISABLE_DMABUF_RENDERER", "1", FALSE);
+  g_setenv ("WEBKIT_WEB_RENDER_DEVICE_FILE", "/dev/null", FALSE);
+}
+
+/**
  * sv_application_new:
  *
  * Returns: (transfer full): the application

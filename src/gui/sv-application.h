@@ -15,6 +15,7 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (SvApplication, sv_application, SV, APPLICATION, AdwApplication)
 
+void            sv_application_prepare_environment (void);
 SvApplication  *sv_application_new                (void);
 SvProfileStore *sv_application_get_profile_store  (SvApplication *self);
 SvTokenStore   *sv_application_get_token_store    (SvApplication *self);

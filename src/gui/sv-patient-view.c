@@ -8,6 +8,7 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "sv-memory.h"
 #include "sv-problem.h"
 
 /* One patient on one screen: the banner, then problems and medications side
@@ -126,6 +127,10 @@ on_loaded (GObject      *source,
       g_debug ("The patient could not be read: %s", error->message);
       gtk_label_set_text (self->source_label, error->message);
     }
+
+  /* The responses are parsed and freed by now, in the workers' arenas; a
+   * second later the rows have been laid out as well. */
+  sv_memory_trim_later (1000);
 }
 
 static void
@@ -173,11 +178,14 @@ sv_patient_view_load (SvPatientView *self,
   g_free (self->server_name);
   self->server_name = g_strdup (server_name);
 
+  /* Loading clears the lists first: collapsing the inactive rows and
+   * clearing the filter of a large record before would refilter thousands
+   * of rows for nothing. */
+  start_load (self);
   gtk_editable_set_text (GTK_EDITABLE (self->filter_entry), "");
   gtk_search_bar_set_search_mode (self->search_bar, FALSE);
   sv_record_section_set_show_inactive (self->problems_section, FALSE);
   sv_record_section_set_show_inactive (self->medications_section, FALSE);
-  start_load (self);
 }
 
 /**

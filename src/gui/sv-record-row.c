@@ -10,6 +10,7 @@
 #include "sv-fhir-value.h"
 #include "sv-medication.h"
 #include "sv-problem.h"
+#include "sv-text-block.h"
 
 /* One row of the problem or medication list. The list view recycles rows,
  * so everything here is set again on every bind, and the details popover is
@@ -21,9 +22,9 @@ struct _SvRecordRow
 
   GObject   *item;
 
-  GtkWidget *box;
-  GtkLabel  *title_label;
-  GtkLabel  *subtitle_label;
+  GtkWidget *text_box;
+  SvTextBlock *title;
+  SvTextBlock *subtitle;
   GtkBox    *badges_box;
   GtkWidget *details_button;
   GtkPopover *details_popover;
@@ -200,8 +201,8 @@ bind_problem (SvRecordRow *self,
   BadgeKind kind;
   double confidence;
 
-  gtk_label_set_text (self->title_label, sv_problem_get_display (problem));
-  gtk_label_set_text (self->subtitle_label, subtitle);
+  sv_text_block_set_text (self->title, sv_problem_get_display (problem));
+  sv_text_block_set_text (self->subtitle, subtitle);
 
   label = problem_status_label (sv_problem_get_clinical_status (problem), &kind);
   add_badge (self, label, kind);
@@ -210,6 +211,7 @@ bind_problem (SvRecordRow *self,
     {
       add_badge (self, _("Refuted"), BADGE_ERROR);
       gtk_widget_add_css_class (GTK_WIDGET (self), "refuted");
+      sv_text_block_set_strikethrough (self->title, TRUE);
     }
   else if (sv_problem_get_unconfirmed (problem))
     {
@@ -244,13 +246,16 @@ bind_medication (SvRecordRow  *self,
   const char *label;
   BadgeKind kind;
 
-  gtk_label_set_text (self->title_label, sv_medication_get_display (medication));
-  gtk_label_set_text (self->subtitle_label, subtitle);
+  sv_text_block_set_text (self->title, sv_medication_get_display (medication));
+  sv_text_block_set_text (self->subtitle, subtitle);
 
   label = medication_status_label (sv_medication_get_status (medication), &kind);
   add_badge (self, label, kind);
   if (sv_medication_get_not_taken (medication))
-    gtk_widget_add_css_class (GTK_WIDGET (self), "not-taken");
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self), "not-taken");
+      sv_text_block_set_strikethrough (self->title, TRUE);
+    }
   if (g_strcmp0 (sv_medication_get_source (medication), "ordered") == 0)
     add_badge (self, _("Ordered"), BADGE_NEUTRAL);
   else if (g_strcmp0 (sv_medication_get_source (medication), "reported") == 0)
@@ -304,6 +309,7 @@ sv_record_row_set_item (SvRecordRow *self,
   gtk_widget_remove_css_class (GTK_WIDGET (self), "unconfirmed");
   gtk_widget_remove_css_class (GTK_WIDGET (self), "not-taken");
   gtk_widget_remove_css_class (GTK_WIDGET (self), "inferred");
+  sv_text_block_set_strikethrough (self->title, FALSE);
 
   if (SV_IS_PROBLEM (item))
     bind_problem (self, SV_PROBLEM (item));
@@ -311,15 +317,15 @@ sv_record_row_set_item (SvRecordRow *self,
     bind_medication (self, SV_MEDICATION (item));
   else
     {
-      gtk_label_set_text (self->title_label, "");
-      gtk_label_set_text (self->subtitle_label, "");
+      sv_text_block_set_text (self->title, "");
+      sv_text_block_set_text (self->subtitle, "");
       return;
     }
 
   /* One sentence for a screen reader: what, its state, and when/how. */
   badges = sv_record_row_dup_badges (self);
-  accessible = g_strdup_printf ("%s (%s). %s", gtk_label_get_text (self->title_label), badges,
-                                gtk_label_get_text (self->subtitle_label));
+  accessible = g_strdup_printf ("%s (%s). %s", sv_text_block_get_text (self->title), badges,
+                                sv_text_block_get_text (self->subtitle));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
 }
 
@@ -346,7 +352,20 @@ const char *
 sv_record_row_get_title (SvRecordRow *self)
 {
   g_return_val_if_fail (SV_IS_RECORD_ROW (self), NULL);
-  return gtk_label_get_text (self->title_label);
+  return sv_text_block_get_text (self->title);
+}
+
+/**
+ * sv_record_row_get_struck_through:
+ * @self: a row
+ *
+ * Returns: whether a line goes through the title (refuted, not taken)
+ */
+gboolean
+sv_record_row_get_struck_through (SvRecordRow *self)
+{
+  g_return_val_if_fail (SV_IS_RECORD_ROW (self), FALSE);
+  return sv_text_block_get_strikethrough (self->title);
 }
 
 static void
@@ -499,7 +518,7 @@ on_details_show (SvRecordRow *self)
     gtk_box_remove (self->details_box, child);
 
   {
-    GtkWidget *title = gtk_label_new (gtk_label_get_text (self->title_label));
+    GtkWidget *title = gtk_label_new (sv_text_block_get_text (self->title));
 
     gtk_label_set_wrap (GTK_LABEL (title), TRUE);
     gtk_label_set_xalign (GTK_LABEL (title), 0);
@@ -536,9 +555,75 @@ sv_record_row_dispose (GObject *object)
   if (self->details_popover != NULL)
     gtk_widget_unparent (GTK_WIDGET (self->details_popover));
   self->details_popover = NULL;
-  g_clear_pointer (&self->box, gtk_widget_unparent);
+  g_clear_pointer (&self->text_box, gtk_widget_unparent);
+  g_clear_pointer (&self->details_button, gtk_widget_unparent);
 
   G_OBJECT_CLASS (sv_record_row_parent_class)->dispose (object);
+}
+
+/* The texts, and the details button beside them. Laid out here rather than
+ * by a horizontal GtkBox: in GTK 4.8 a box looks for the width of a child
+ * whose height depends on its width by measuring it at 0, 2, 6, 14, … px,
+ * and every one of those lays its wrapped text out again, for each of the
+ * 200 rows a list view makes. */
+#define BUTTON_SPACING 12
+
+static GtkSizeRequestMode
+sv_record_row_get_request_mode (GtkWidget *widget)
+{
+  return GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH;
+}
+
+static void
+sv_record_row_measure (GtkWidget      *widget,
+                       GtkOrientation  orientation,
+                       int             for_size,
+                       int            *minimum,
+                       int            *natural,
+                       int            *minimum_baseline,
+                       int            *natural_baseline)
+{
+  SvRecordRow *self = SV_RECORD_ROW (widget);
+  int button_min, button_nat, text_min, text_nat;
+
+  gtk_widget_measure (self->details_button, GTK_ORIENTATION_HORIZONTAL, -1, &button_min, &button_nat, NULL, NULL);
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      gtk_widget_measure (self->text_box, orientation, -1, &text_min, &text_nat, NULL, NULL);
+      *minimum = text_min + BUTTON_SPACING + button_min;
+      *natural = text_nat + BUTTON_SPACING + button_nat;
+      return;
+    }
+
+  gtk_widget_measure (self->text_box, orientation,
+                      for_size < 0 ? -1 : MAX (for_size - BUTTON_SPACING - button_nat, 0),
+                      &text_min, &text_nat, NULL, NULL);
+  gtk_widget_measure (self->details_button, orientation, -1, &button_min, &button_nat, NULL, NULL);
+  *minimum = MAX (text_min, button_min);
+  *natural = MAX (text_nat, button_nat);
+}
+
+static void
+sv_record_row_size_allocate (GtkWidget *widget,
+                             int        width,
+                             int        height,
+                             int        baseline)
+{
+  SvRecordRow *self = SV_RECORD_ROW (widget);
+  gboolean rtl = gtk_widget_get_direction (widget) == GTK_TEXT_DIR_RTL;
+  int button_width, button_height, text_width;
+
+  gtk_widget_measure (self->details_button, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &button_width, NULL, NULL);
+  gtk_widget_measure (self->details_button, GTK_ORIENTATION_VERTICAL, -1, NULL, &button_height, NULL, NULL);
+  button_width = MIN (button_width, width);
+  button_height = MIN (button_height, height);
+  text_width = MAX (width - BUTTON_SPACING - button_width, 0);
+
+  gtk_widget_allocate (self->text_box, text_width, height, -1,
+                       gsk_transform_translate (NULL, &GRAPHENE_POINT_INIT (rtl ? width - text_width : 0, 0)));
+  gtk_widget_allocate (self->details_button, button_width, button_height, -1,
+                       gsk_transform_translate (NULL, &GRAPHENE_POINT_INIT (rtl ? 0 : width - button_width,
+                                                                            (height - button_height) / 2)));
 }
 
 static void
@@ -550,7 +635,9 @@ sv_record_row_class_init (SvRecordRowClass *klass)
   object_class->dispose = sv_record_row_dispose;
 
 
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  widget_class->get_request_mode = sv_record_row_get_request_mode;
+  widget_class->measure = sv_record_row_measure;
+  widget_class->size_allocate = sv_record_row_size_allocate;
   gtk_widget_class_set_css_name (widget_class, "recordrow");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
@@ -595,23 +682,6 @@ on_details_clicked (SvRecordRow *self)
   sv_record_row_show_details (self);
 }
 
-static GtkWidget *
-new_label (const char *css_class,
-           int         lines)
-{
-  GtkWidget *label = gtk_label_new (NULL);
-
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_lines (GTK_LABEL (label), lines);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  if (css_class != NULL)
-    gtk_widget_add_css_class (label, css_class);
-
-  return label;
-}
-
 /* Built in code rather than from a template: GtkBuilder costs about a
  * millisecond per row, and a GtkListView of GTK 4.8 makes up to 200 rows
  * per list when a large record arrives, which stalled the main loop. */
@@ -619,35 +689,35 @@ static void
 sv_record_row_init (SvRecordRow *self)
 {
   GtkWidget *text_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 3);
-  GtkWidget *subtitle;
 
-  self->box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  gtk_widget_set_margin_start (self->box, 12);
-  gtk_widget_set_margin_end (self->box, 6);
-  gtk_widget_set_margin_top (self->box, 6);
-  gtk_widget_set_margin_bottom (self->box, 6);
-  gtk_widget_set_parent (self->box, GTK_WIDGET (self));
+  gtk_widget_set_margin_start (GTK_WIDGET (self), 12);
+  gtk_widget_set_margin_end (GTK_WIDGET (self), 6);
+  gtk_widget_set_margin_top (GTK_WIDGET (self), 6);
+  gtk_widget_set_margin_bottom (GTK_WIDGET (self), 6);
+  self->text_box = text_box;
+  gtk_widget_set_parent (text_box, GTK_WIDGET (self));
 
-  gtk_widget_set_hexpand (text_box, TRUE);
-  gtk_box_append (GTK_BOX (self->box), text_box);
-
-  self->title_label = GTK_LABEL (new_label ("record-title", 3));
-  gtk_box_append (GTK_BOX (text_box), GTK_WIDGET (self->title_label));
-  subtitle = new_label ("dim-label", 2);
-  gtk_widget_add_css_class (subtitle, "caption");
-  self->subtitle_label = GTK_LABEL (subtitle);
-  gtk_box_append (GTK_BOX (text_box), subtitle);
+  self->title = SV_TEXT_BLOCK (sv_text_block_new (3));
+  gtk_widget_add_css_class (GTK_WIDGET (self->title), "record-title");
+  gtk_box_append (GTK_BOX (text_box), GTK_WIDGET (self->title));
+  self->subtitle = SV_TEXT_BLOCK (sv_text_block_new (2));
+  gtk_widget_add_css_class (GTK_WIDGET (self->subtitle), "dim-label");
+  gtk_widget_add_css_class (GTK_WIDGET (self->subtitle), "caption");
+  gtk_box_append (GTK_BOX (text_box), GTK_WIDGET (self->subtitle));
   self->badges_box = GTK_BOX (gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6));
   gtk_box_append (GTK_BOX (text_box), GTK_WIDGET (self->badges_box));
 
   self->details_button = gtk_button_new_from_icon_name ("view-more-horizontal-symbolic");
-  gtk_widget_set_valign (self->details_button, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (self->details_button, "flat");
+  /* Set while hidden: on a visible widget GTK asks the X server where the
+   * pointer is (a round trip per row) to update a tooltip that may show. */
+  gtk_widget_set_visible (self->details_button, FALSE);
   gtk_widget_set_tooltip_text (self->details_button, _("Details"));
+  gtk_widget_set_visible (self->details_button, TRUE);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->details_button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Details"), -1);
   g_signal_connect_swapped (self->details_button, "clicked", G_CALLBACK (on_details_clicked), self);
-  gtk_box_append (GTK_BOX (self->box), self->details_button);
+  gtk_widget_set_parent (self->details_button, GTK_WIDGET (self));
 }
 
 /**

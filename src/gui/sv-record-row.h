@@ -15,6 +15,7 @@ void        sv_record_row_set_item         (SvRecordRow *self,
                                             GObject     *record);
 GObject    *sv_record_row_get_item         (SvRecordRow *self);
 const char *sv_record_row_get_title        (SvRecordRow *self);
+gboolean    sv_record_row_get_struck_through (SvRecordRow *self);
 char       *sv_record_row_dup_badges       (SvRecordRow *self);
 void        sv_record_row_show_details     (SvRecordRow *self);
 

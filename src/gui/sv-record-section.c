@@ -53,10 +53,16 @@ G_DEFINE_FINAL_TYPE (SvRecordSection, sv_record_section, GTK_TYPE_WIDGET)
 static GQuark filter_key_quark;
 
 /* A GtkListView of GTK 4.8 makes up to 200 row widgets at once when a long
- * list arrives, about a millisecond each: a 200 ms stall. The list view
- * sees the rows through a slice that grows by this many per main-loop
- * idle, so the widgets are made over several frames instead. */
-#define GROW_STEP 16
+ * list arrives, and measures every one of them in the next frame's layout
+ * (visible or not), about a millisecond each: a 200 ms stall. The list view
+ * sees the rows through a slice that grows by this many per frame, from a
+ * tick callback, so that each frame lays out a bounded number of new rows
+ * (an idle source ran several times between two frames, and the frame that
+ * followed paid for all of them). */
+#define GROW_STEP 24
+
+/* Beyond this many the list view makes no more row widgets. */
+#define GROW_LIMIT 256
 
 static gboolean
 item_is_inactive (SvRecordSection *self,
@@ -264,13 +270,15 @@ update (SvRecordSection *self)
 }
 
 static gboolean
-grow_slice (gpointer user_data)
+grow_slice (GtkWidget     *widget,
+            GdkFrameClock *frame_clock,
+            gpointer       user_data)
 {
   SvRecordSection *self = user_data;
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->shown));
   guint size = gtk_slice_list_model_get_size (self->slice);
 
-  if (size >= n || size >= 256)
+  if (size >= n || size >= GROW_LIMIT)
     {
       /* The list view has made all the rows it ever will: the rest can
        * come at once. */
@@ -281,6 +289,29 @@ grow_slice (gpointer user_data)
 
   gtk_slice_list_model_set_size (self->slice, size + GROW_STEP);
   return G_SOURCE_CONTINUE;
+}
+
+static void
+stop_growing (SvRecordSection *self)
+{
+  if (self->grow_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->grow_id);
+  self->grow_id = 0;
+}
+
+/* Unmapped, nothing is laid out and a tick callback would never run: all
+ * rows at once then. */
+static void
+sv_record_section_unmap (GtkWidget *widget)
+{
+  SvRecordSection *self = SV_RECORD_SECTION (widget);
+
+  GTK_WIDGET_CLASS (sv_record_section_parent_class)->unmap (widget);
+
+  if (self->grow_id == 0)
+    return;
+  stop_growing (self);
+  gtk_slice_list_model_set_size (self->slice, G_MAXUINT);
 }
 
 static void
@@ -305,13 +336,22 @@ on_source_changed (GListModel      *model,
                    guint            added,
                    SvRecordSection *self)
 {
-  /* A new record (the old one was cleared): grow the rows again. */
-  if (g_list_model_get_n_items (model) == 0 || (removed == 0 && position == 0 && added == g_list_model_get_n_items (model)))
+  guint n = g_list_model_get_n_items (model);
+
+  /* Cleared, or a new record's rows: the list view gets them a few at a
+   * time again (and not all of them at once before that: the slice stays
+   * small while the record is empty). */
+  if (n == 0 || (removed == 0 && position == 0 && added == n))
     {
       if (gtk_slice_list_model_get_size (self->slice) > GROW_STEP)
         gtk_slice_list_model_set_size (self->slice, GROW_STEP);
-      if (self->grow_id == 0 && added > GROW_STEP)
-        self->grow_id = g_idle_add (grow_slice, self);
+    }
+  if (self->grow_id == 0 && gtk_slice_list_model_get_size (self->slice) < n)
+    {
+      if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+        self->grow_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), grow_slice, self, NULL);
+      else
+        gtk_slice_list_model_set_size (self->slice, G_MAXUINT);
     }
 
   count_inactive (self);
@@ -609,7 +649,7 @@ sv_record_section_select_item (SvRecordSection *self,
 
           if (g_strcmp0 (item_id, id) == 0)
             {
-              g_clear_handle_id (&self->grow_id, g_source_remove);
+              stop_growing (self);
               gtk_slice_list_model_set_size (self->slice, G_MAXUINT);
               gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", i);
               return TRUE;
@@ -632,7 +672,7 @@ sv_record_section_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->source, self);
   g_clear_object (&self->record);
   g_clear_object (&self->parts);
-  g_clear_handle_id (&self->grow_id, g_source_remove);
+  stop_growing (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), SV_TYPE_RECORD_SECTION);
   g_clear_object (&self->slice);
   g_clear_object (&self->shown);
@@ -659,6 +699,7 @@ sv_record_section_class_init (SvRecordSectionClass *klass)
 
   object_class->dispose = sv_record_section_dispose;
   object_class->finalize = sv_record_section_finalize;
+  widget_class->unmap = sv_record_section_unmap;
 
   filter_key_quark = g_quark_from_static_string ("sv-record-section-filter-key");
 

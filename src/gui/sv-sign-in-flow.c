@@ -11,6 +11,7 @@
 #include "sv-discovery.h"
 #include "sv-error.h"
 #include "sv-loopback-redirect.h"
+#include "sv-memory.h"
 #include "sv-sign-in-window.h"
 
 /* One sign-in, start to end: discovery, the authorization request, the
@@ -126,6 +127,9 @@ on_window_finished (GObject      *source,
 
   redirect = sv_sign_in_window_run_finish (SV_SIGN_IN_WINDOW (source), result, &error);
   self->sign_in_window = NULL;
+  /* The window and its web view are gone in a moment; what WebKit held in
+   * this process can then go back to the system. */
+  sv_memory_trim_later (300);
 
   if (redirect == NULL)
     {
