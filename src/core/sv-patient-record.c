@@ -1034,11 +1034,13 @@ search_cb (GObject      *object,
       return;
     }
 
-  /* _include is optional: a server that refuses it is asked again
-   * without, and the names are then read in batches. */
-  if (found == NULL && include && g_error_matches (error, SV_ERROR, SV_ERROR_PROTOCOL))
+  /* _include is optional: a server that refuses the request with it (a
+   * 400, as HealthLake and strict servers answer an unsupported parameter)
+   * is asked again without, and the names are then read in batches. Any
+   * other failure is the search's and is reported. */
+  if (found == NULL && include && g_error_matches (error, SV_ERROR, SV_ERROR_BAD_REQUEST))
     {
-      g_debug ("%s search with _include failed, asking without: %s", res_types[res], error->message);
+      g_debug ("%s search with _include refused, asking without: %s", res_types[res], error->message);
       start_search (task, res, FALSE);
       load_step_done (task);
       return;
