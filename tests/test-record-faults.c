@@ -485,16 +485,32 @@ test_foreign_next_link (void)
   g_assert_cmpuint (count_requests (monitor, is_loopback_request, NULL), ==, monitor->requests->len);
 }
 
-/* Arms the one-shot truncation when the second page of the Conditions is
+/* Arms the one-shot truncation when the search page @page of @type is
  * queued: the fault is set before that request can reach the server (this
  * runs in the main loop, which sends it), and it is the only one in flight. */
+static void
+truncate_search_page (Monitor    *monitor,
+                      Req        *req,
+                      const char *type,
+                      guint       page)
+{
+  if (is_search_of (req, type) && ++monitor->hook_count == page)
+    set_faults ("{\"truncated_json\":true}");
+}
+
 static void
 truncate_second_condition_page (Monitor *monitor,
                                 Req     *req)
 {
-  if (!is_search_of (req, "Condition") || ++monitor->hook_count != 2)
-    return;
-  set_faults ("{\"truncated_json\":true}");
+  truncate_search_page (monitor, req, "Condition", 2);
+}
+
+/* The first MedicationRequest search, the one with _include. */
+static void
+truncate_first_request_page (Monitor *monitor,
+                             Req     *req)
+{
+  truncate_search_page (monitor, req, "MedicationRequest", 1);
 }
 
 /* A response cut in half on the second page: the first page's rows show,
@@ -540,17 +556,6 @@ test_truncated_json (void)
   g_assert_no_error (error);
   assert_section (stack->record, SV_SECTION_PROBLEMS, SV_SECTION_STATE_OK, NULL);
   g_assert_cmpuint (sv_patient_record_get_section_count (stack->record, SV_SECTION_PROBLEMS), ==, expected.problems);
-}
-
-/* Arms the one-shot truncation when the first MedicationRequest search
- * (with _include) is queued, the only request then in flight. */
-static void
-truncate_first_request_page (Monitor *monitor,
-                             Req     *req)
-{
-  if (!is_search_of (req, "MedicationRequest") || ++monitor->hook_count != 1)
-    return;
-  set_faults ("{\"truncated_json\":true}");
 }
 
 /* A cut answer to a search with _include is an error like any other: it
