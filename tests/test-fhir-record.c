@@ -533,6 +533,16 @@ test_scope_not_granted (Fixture       *fixture,
   g_assert_cmpuint (sv_test_fhir_server_count (fixture->server, "Medication"), ==, 0);
   g_assert_cmpstr (sv_medication_get_display (medication (fixture, "mr-included")), ==, "Included drug");
 
+  /* Statements only: the names they give only by reference are not read
+   * without Medication in the scope, and the section says so. */
+  g_assert_true (load (fixture, "p1", "patient/Patient.read patient/MedicationStatement.rs", &error));
+  g_assert_cmpint (sv_patient_record_get_section_state (fixture->record, SV_SECTION_MEDICATIONS), ==,
+                   SV_SECTION_STATE_OK);
+  g_assert_nonnull (sv_patient_record_get_section_message (fixture->record, SV_SECTION_MEDICATIONS));
+  g_assert_nonnull (strstr (sv_patient_record_get_section_message (fixture->record, SV_SECTION_MEDICATIONS),
+                            "MedicationStatement: Medication names given only by reference are not shown"));
+  g_assert_cmpuint (sv_test_fhir_server_count (fixture->server, "Medication"), ==, 0);
+
   /* Nothing at all permitted for medications. */
   g_assert_true (load (fixture, "p1", "patient/Patient.read patient/Condition.read", &error));
   g_assert_cmpint (sv_patient_record_get_section_state (fixture->record, SV_SECTION_MEDICATIONS), ==,
