@@ -6,6 +6,7 @@
 
 #include "sv-error.h"
 #include "sv-fhir-client.h"
+#include "sv-fhir-value.h"
 #include "sv-scope.h"
 #include "sv-static-bearer.h"
 #include "sv-test-fhir-server.h"
@@ -376,19 +377,38 @@ test_403 (Fixture       *fixture,
   g_assert_error (error, SV_ERROR, SV_ERROR_DENIED);
 }
 
+/* @data is the page that is cut: the first one fails the search, a later
+ * one keeps the earlier pages' matches, as partial. */
 static void
 test_truncated (Fixture       *fixture,
                 gconstpointer  data)
 {
+  guint page = GPOINTER_TO_UINT (data);
   g_autoptr(GError) error = NULL;
   g_autoptr(SvFhirSearchResult) result = NULL;
 
-  add_conditions (fixture->server, "p1", 150);
-  sv_test_fhir_server_set_truncated (fixture->server, "Condition", 2);
-
+  add_conditions (fixture->server, "p1", 250);
+  sv_test_fhir_server_set_truncated (fixture->server, "Condition", page);
   result = search_conditions (fixture, &error);
-  g_assert_null (result);
-  g_assert_error (error, SV_ERROR, SV_ERROR_PROTOCOL);
+
+  if (page == 1)
+    {
+      g_assert_null (result);
+      g_assert_error (error, SV_ERROR, SV_ERROR_PROTOCOL);
+      return;
+    }
+
+  /* The reason names the page and what to do. */
+  g_assert_no_error (error);
+  g_assert_nonnull (result);
+  g_assert_true (result->partial);
+  g_assert_cmpuint (result->n_pages, ==, 1);
+  g_assert_cmpuint (result->matches->len, ==, 100);
+  g_assert_cmpstr (sv_fhir_member_string (g_ptr_array_index (result->matches, 0), "id"), ==, "p1-c0");
+  g_assert_nonnull (strstr (result->partial_reason, "Paging stopped after 1 page: page 2 could not be read ("));
+  g_assert_true (g_str_has_suffix (result->partial_reason, "). Refresh (F5) to try again."));
+  /* The third page was not asked for, or not taken. */
+  g_assert_cmpuint (sv_test_fhir_server_count (fixture->server, "Condition"), <=, 3);
 }
 
 static void
@@ -576,7 +596,10 @@ main (int   argc,
   ADD ("/fhir-client/token-expiry-while-paging", test_token_expiry_while_paging);
   ADD ("/fhir-client/error-outcome", test_error_outcome);
   ADD ("/fhir-client/403", test_403);
-  ADD ("/fhir-client/truncated", test_truncated);
+  g_test_add ("/fhir-client/truncated", Fixture, GUINT_TO_POINTER (1), fixture_set_up, test_truncated,
+              fixture_tear_down);
+  g_test_add ("/fhir-client/truncated-later-page", Fixture, GUINT_TO_POINTER (2), fixture_set_up, test_truncated,
+              fixture_tear_down);
   ADD ("/fhir-client/read", test_read);
   ADD ("/fhir-client/cancel", test_cancel);
   ADD ("/fhir-client/cancel-retry-wait", test_cancel_retry_wait);

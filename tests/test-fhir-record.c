@@ -446,6 +446,32 @@ test_include_refused (Fixture       *fixture,
 }
 
 static void
+test_include_search_fails (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  const char *message = NULL;
+
+  /* A search with _include that fails otherwise than by a 400 (here its
+   * answer is cut) is not asked again without _include: its error shows. */
+  sv_test_fhir_server_set_truncated (fixture->server, "MedicationRequest", 1);
+  g_assert_true (load (fixture, "p1", NULL, &error));
+
+  g_assert_cmpint (sv_patient_record_get_resource_state (fixture->record, "MedicationRequest", NULL, &message), ==,
+                   SV_SECTION_STATE_ERROR);
+  g_assert_nonnull (strstr (message, "could not be read"));
+  g_assert_cmpint (sv_patient_record_get_section_state (fixture->record, SV_SECTION_MEDICATIONS), ==,
+                   SV_SECTION_STATE_ERROR);
+  g_assert_nonnull (strstr (sv_patient_record_get_section_message (fixture->record, SV_SECTION_MEDICATIONS),
+                            "MedicationRequest: The FHIR server sent data that could not be read"));
+  g_assert_cmpuint (sv_test_fhir_server_count (fixture->server, "MedicationRequest"), ==, 1);
+  /* The statements still show. */
+  g_assert_cmpint (sv_patient_record_get_resource_state (fixture->record, "MedicationStatement", NULL, NULL), ==,
+                   SV_SECTION_STATE_OK);
+  g_assert_cmpuint (g_list_model_get_n_items (sv_patient_record_get_medications (fixture->record)), ==, 5);
+}
+
+static void
 test_error_in_one_section (Fixture       *fixture,
                            gconstpointer  data)
 {
@@ -507,6 +533,16 @@ test_scope_not_granted (Fixture       *fixture,
   g_assert_cmpuint (sv_test_fhir_server_count (fixture->server, "Medication"), ==, 0);
   g_assert_cmpstr (sv_medication_get_display (medication (fixture, "mr-included")), ==, "Included drug");
 
+  /* Statements only: the names they give only by reference are not read
+   * without Medication in the scope, and the section says so. */
+  g_assert_true (load (fixture, "p1", "patient/Patient.read patient/MedicationStatement.rs", &error));
+  g_assert_cmpint (sv_patient_record_get_section_state (fixture->record, SV_SECTION_MEDICATIONS), ==,
+                   SV_SECTION_STATE_OK);
+  g_assert_nonnull (sv_patient_record_get_section_message (fixture->record, SV_SECTION_MEDICATIONS));
+  g_assert_nonnull (strstr (sv_patient_record_get_section_message (fixture->record, SV_SECTION_MEDICATIONS),
+                            "MedicationStatement: Medication names given only by reference are not shown"));
+  g_assert_cmpuint (sv_test_fhir_server_count (fixture->server, "Medication"), ==, 0);
+
   /* Nothing at all permitted for medications. */
   g_assert_true (load (fixture, "p1", "patient/Patient.read patient/Condition.read", &error));
   g_assert_cmpint (sv_patient_record_get_section_state (fixture->record, SV_SECTION_MEDICATIONS), ==,
@@ -563,9 +599,18 @@ test_truncated_and_partial (Fixture       *fixture,
   sv_test_fhir_server_set_next_override (fixture->server, "MedicationStatement", 1, foreign_next);
   g_assert_true (load (fixture, "p1", NULL, &error));
 
+  /* The second Condition page was cut: the first page's five rows show,
+   * and the section says which page failed, why, and what to do. */
   g_assert_cmpint (sv_patient_record_get_section_state (fixture->record, SV_SECTION_PROBLEMS), ==,
-                   SV_SECTION_STATE_ERROR);
-  g_assert_nonnull (sv_patient_record_get_section_message (fixture->record, SV_SECTION_PROBLEMS));
+                   SV_SECTION_STATE_PARTIAL);
+  g_assert_nonnull (strstr (sv_patient_record_get_section_message (fixture->record, SV_SECTION_PROBLEMS),
+                            "Paging stopped after 1 page: page 2 could not be read (The FHIR server sent data that could not be read ("));
+  g_assert_nonnull (strstr (sv_patient_record_get_section_message (fixture->record, SV_SECTION_PROBLEMS),
+                            "Refresh (F5) to try again."));
+  g_assert_cmpuint (sv_patient_record_get_section_count (fixture->record, SV_SECTION_PROBLEMS), ==, 5);
+  g_assert_nonnull (problem (fixture, "c-inferred"));
+  g_assert_nonnull (problem (fixture, "c-same-b"));
+  g_assert_null (sv_patient_record_find_problem (fixture->record, "c-relapse-period"));
   g_assert_cmpint (sv_patient_record_get_section_state (fixture->record, SV_SECTION_MEDICATIONS), ==,
                    SV_SECTION_STATE_PARTIAL);
   g_assert_nonnull (strstr (sv_patient_record_get_section_message (fixture->record, SV_SECTION_MEDICATIONS),
@@ -654,6 +699,7 @@ main (int   argc,
   ADD ("/fhir-record/medication-rules", test_medication_rules);
   ADD ("/fhir-record/summary", test_summary);
   ADD ("/fhir-record/include-refused", test_include_refused);
+  ADD ("/fhir-record/include-search-fails", test_include_search_fails);
   ADD ("/fhir-record/error-in-one-section", test_error_in_one_section);
   ADD ("/fhir-record/403-not-permitted", test_403_not_permitted);
   ADD ("/fhir-record/scope-not-granted", test_scope_not_granted);

@@ -16,6 +16,8 @@ G_BEGIN_DECLS
  * @SV_ERROR_DENIED: the server or the user refused access
  * @SV_ERROR_NO_SECRET_STORAGE: no usable keyring
  * @SV_ERROR_NOT_SIGNED_IN: the action needs a session that does not exist
+ * @SV_ERROR_BAD_REQUEST: a server refused a request as asked (HTTP 400); the
+ *   same request without an optional parameter may succeed
  *
  * Errors of SMART Viewer. Their messages are translated and say what to do.
  */
@@ -28,6 +30,7 @@ typedef enum
   SV_ERROR_DENIED,
   SV_ERROR_NO_SECRET_STORAGE,
   SV_ERROR_NOT_SIGNED_IN,
+  SV_ERROR_BAD_REQUEST,
 } SvError;
 
 GQuark sv_error_quark (void);

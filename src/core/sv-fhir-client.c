@@ -20,7 +20,8 @@
  *
  * - the bearer token goes only to the FHIR base's origin: redirects are not
  *   followed by libsoup but by us, and only on that origin; a Bundle's next
- *   link elsewhere ends the search as partial;
+ *   link elsewhere ends the search as partial, and so does a later page
+ *   that cannot be read (the first one failing fails the search);
  * - a 401 asks the bearer source once for a fresh token and retries;
  * - 429 and 503 are retried a bounded number of times after Retry-After;
  * - response bodies are parsed in a worker thread, so that a 100-entry page
@@ -800,7 +801,7 @@ fetch_parsed_cb (GObject      *object,
   else if (status == SOUP_STATUS_BAD_REQUEST)
     /* The server did not take the request as asked: a caller may ask
      * differently (without an optional parameter, say). */
-    g_task_return_new_error (task, SV_ERROR, SV_ERROR_PROTOCOL,
+    g_task_return_new_error (task, SV_ERROR, SV_ERROR_BAD_REQUEST,
                              _("The FHIR server did not accept the request (%u): %s"), status, outcome);
   else if (status == SOUP_STATUS_INTERNAL_SERVER_ERROR &&
            outcome != NULL && strstr (outcome, "Timeout during custom Idp execution") != NULL)
@@ -1250,6 +1251,28 @@ next_allowed (SvFhirClient *self,
   return TRUE;
 }
 
+/* Why a search stopped when the page after @n_pages could not be read,
+ * translated, in the words of the foreign-link reason. */
+static char *
+page_failed_reason (guint         n_pages,
+                    const GError *error)
+{
+  g_autofree char *cause = g_strdup (error->message);
+  gsize len = strlen (cause);
+
+  /* The cause goes in parentheses: its own closing full stop is dropped. */
+  if (len > 0 && cause[len - 1] == '.')
+    cause[len - 1] = '\0';
+
+  /* Translators: a section stopped while paging; the first %u is the number
+   * of pages read, the second the page that failed, %s why it failed. */
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "Paging stopped after %u page: page %u could not be read (%s). Refresh (F5) to try again.",
+                                       "Paging stopped after %u pages: page %u could not be read (%s). Refresh (F5) to try again.",
+                                       n_pages),
+                          n_pages, n_pages + 1, cause);
+}
+
 /* Takes the pages at the head of the queue that are read, in order. */
 static void
 search_drain (GTask *task)
@@ -1266,7 +1289,19 @@ search_drain (GTask *task)
 
       if (fetch->page == NULL)
         {
-          search_finish (task, g_steal_pointer (&fetch->error));
+          /* Nothing read yet (or cancelled): the search failed. A later
+           * page that fails keeps what the earlier ones gave, as partial. */
+          if (search->result->n_pages == 0 ||
+              g_error_matches (fetch->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            {
+              search_finish (task, g_steal_pointer (&fetch->error));
+              return;
+            }
+          g_debug ("%s search stopped: page %u failed: %s", search->resource_type,
+                   search->result->n_pages + 1, fetch->error->message);
+          search->result->partial = TRUE;
+          search->result->partial_reason = page_failed_reason (search->result->n_pages, fetch->error);
+          search_finish (task, NULL);
           return;
         }
 
@@ -1529,6 +1564,14 @@ resolve_batch_cb (GObject      *object,
   if (found == NULL)
     {
       g_task_return_error (task, error);
+      return;
+    }
+
+  /* A batch is one page as asked: one that stopped early is a failure,
+   * not a quiet gap in the names. */
+  if (found->partial)
+    {
+      g_task_return_new_error (task, SV_ERROR, SV_ERROR_NETWORK, "%s", found->partial_reason);
       return;
     }
 

@@ -805,6 +805,26 @@ set_row_medication (Load         *load,
   sv_medication_set_medication_node (row, sv_json_tree_get_root (tree));
 }
 
+/* Why some medication names are missing, added to the message of a
+ * medication type that was read: that of a type not permitted is not
+ * shown when the other was read (update_sections()). */
+static void
+report_resolve_messages (Load *load)
+{
+  SvPatientRecord *self = load->record;
+  Section *part = &self->resources[self->resources[RES_REQUEST].state != SV_SECTION_STATE_NOT_PERMITTED
+                                   ? RES_REQUEST : RES_STATEMENT];
+
+  for (guint i = 0; i < load->resolve_messages->len; i++)
+    {
+      g_autofree char *message = part->message != NULL
+                                 ? g_strconcat (part->message, "\n", g_ptr_array_index (load->resolve_messages, i), NULL)
+                                 : g_strdup (g_ptr_array_index (load->resolve_messages, i));
+
+      section_set (part, part->state, part->count, message);
+    }
+}
+
 static void
 medications_resolved_cb (GObject      *object,
                          GAsyncResult *result,
@@ -851,16 +871,7 @@ medications_resolved_cb (GObject      *object,
         set_row_medication (load, row, medication);
     }
 
-  for (guint i = 0; i < load->resolve_messages->len; i++)
-    {
-      Section *request = &self->resources[RES_REQUEST];
-      g_autofree char *message = request->message != NULL
-                                 ? g_strconcat (request->message, "\n", g_ptr_array_index (load->resolve_messages, i), NULL)
-                                 : g_strdup (g_ptr_array_index (load->resolve_messages, i));
-
-      section_set (request, request->state, request->count, message);
-    }
-
+  report_resolve_messages (load);
   update_sections (self);
   load_step_done (task);
 }
@@ -916,6 +927,7 @@ resolve_medications (GTask *task)
     {
       g_ptr_array_add (load->resolve_messages,
                        g_strdup (_("Medication names given only by reference are not shown: reading medications was not permitted at sign-in.")));
+      report_resolve_messages (load);
       return;
     }
 
@@ -1034,11 +1046,13 @@ search_cb (GObject      *object,
       return;
     }
 
-  /* _include is optional: a server that refuses it is asked again
-   * without, and the names are then read in batches. */
-  if (found == NULL && include && g_error_matches (error, SV_ERROR, SV_ERROR_PROTOCOL))
+  /* _include is optional: a server that refuses the request with it (a
+   * 400, as HealthLake and strict servers answer an unsupported parameter)
+   * is asked again without, and the names are then read in batches. Any
+   * other failure is the search's and is reported. */
+  if (found == NULL && include && g_error_matches (error, SV_ERROR, SV_ERROR_BAD_REQUEST))
     {
-      g_debug ("%s search with _include failed, asking without: %s", res_types[res], error->message);
+      g_debug ("%s search with _include refused, asking without: %s", res_types[res], error->message);
       start_search (task, res, FALSE);
       load_step_done (task);
       return;
