@@ -14,6 +14,8 @@
 #include "sv-profile-store.h"
 #include "sv-record-row.h"
 #include "sv-sandbox.h"
+#include "sv-sandbox-events.h"
+#include "sv-server-profile.h"
 #include "sv-sign-in-window.h"
 #include "sv-test-util.h"
 #include "sv-window.h"
@@ -670,6 +672,64 @@ check_copy_summary (SvWindow *window)
   check_print (view, 1);
 }
 
+/* Sets (JSON) or clears (NULL) the sandbox's fault switches. */
+static void
+set_faults (SvWindow   *window,
+            const char *json)
+{
+  SvSession *session = sv_window_get_session (window);
+  const char *base = sv_server_profile_get_fhir_base_url (sv_session_get_profile (session));
+  g_autofree char *url = sv_sandbox_hook_url_for_base (base, "/_sandbox/faults");
+  g_autoptr(SoupMessage) message = soup_message_new (json != NULL ? "POST" : "DELETE", url);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (message);
+  if (json != NULL)
+    {
+      g_autoptr(GBytes) request = g_bytes_new (json, strlen (json));
+
+      soup_message_set_request_body_from_bytes (message, "application/json", request);
+    }
+  body = soup_session_send_and_read (sv_session_get_http (session), message, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (message), <, 300);
+}
+
+/* One of the two medication searches fails: the other's rows stay, and the
+ * section says above them what is missing, with Retry. */
+static void
+check_one_medication_type_fails (SvWindow *window)
+{
+  SvPatientView *view = sv_window_get_patient_view (window);
+  SvRecordSection *medications = sv_patient_view_get_section (view, SV_SECTION_MEDICATIONS);
+  SvRecordSection *problems = sv_patient_view_get_section (view, SV_SECTION_PROBLEMS);
+  const char *notice;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-patient", NULL));
+  set_faults (window, "{\"error_500_type\":\"MedicationRequest\"}");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "view.refresh", NULL));
+  sv_test_wait_frames (GTK_WIDGET (window), 2);
+  g_assert_true (sv_test_wait_until (record_loaded, view, 30000));
+  g_assert_cmpint (sv_patient_record_get_section_state (sv_patient_view_get_record (view), SV_SECTION_MEDICATIONS),
+                   ==, SV_SECTION_STATE_ERROR);
+  g_assert_cmpuint (sv_patient_record_get_section_count (sv_patient_view_get_record (view), SV_SECTION_MEDICATIONS), >, 0);
+  g_assert_cmpstr (sv_record_section_get_page (medications), ==, "list");
+  notice = sv_record_section_get_notice (medications);
+  g_test_message ("medications notice: %s", notice);
+  g_assert_nonnull (notice);
+  g_assert_nonnull (strstr (notice, "MedicationRequest"));
+  g_assert_null (sv_record_section_get_notice (problems));
+  sv_test_wait_frames (GTK_WIDGET (window), 10);
+  sv_test_save_screenshot (GTK_WIDGET (window), "patient-view-one-type-failed");
+
+  set_faults (window, NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "view.refresh", NULL));
+  sv_test_wait_frames (GTK_WIDGET (window), 2);
+  g_assert_true (sv_test_wait_until (record_loaded, view, 30000));
+  g_assert_null (sv_record_section_get_notice (medications));
+}
+
 static void
 test_patient_view (void)
 {
@@ -703,6 +763,7 @@ test_patient_view (void)
   check_demo_patient (window);
   check_layouts (window);
   check_copy_summary (window);
+  check_one_medication_type_fails (window);
 
   /* Signed out, nothing of this session is left for the next test. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-session", NULL));

@@ -40,6 +40,7 @@ struct _SvRecordSection
   GtkSpinner        *spinner;
   GtkLabel          *status_label;
   GtkLabel          *partial_label;
+  GtkWidget         *notice_retry_button;
   GtkStack          *stack;
   GtkScrolledWindow *scrolled;
   GtkListView       *list_view;
@@ -199,12 +200,24 @@ update (SvRecordSection *self)
   gtk_label_set_text (self->title_label, section_noun_title (self));
   gtk_spinner_set_spinning (self->spinner, state == SV_SECTION_STATE_LOADING);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), state == SV_SECTION_STATE_LOADING);
-  gtk_widget_set_visible (GTK_WIDGET (self->partial_label), state == SV_SECTION_STATE_PARTIAL);
+  /* Rows that were read are shown even when part of the section failed
+   * (the medications come from two searches), and what went wrong is said
+   * above them; so are entries that could not be read. */
+  if (state == SV_SECTION_STATE_ERROR && count > 0)
+    state = SV_SECTION_STATE_PARTIAL;
+  gtk_widget_set_visible (GTK_WIDGET (self->partial_label),
+                          state == SV_SECTION_STATE_PARTIAL ||
+                          (state == SV_SECTION_STATE_OK && message != NULL && *message != '\0'));
+  gtk_widget_set_visible (self->notice_retry_button, state == SV_SECTION_STATE_PARTIAL);
   if (state == SV_SECTION_STATE_PARTIAL)
     {
       g_autofree char *partial = g_strdup_printf (_("Incomplete: %s"), message != NULL ? message : _("paging stopped early"));
 
       gtk_label_set_text (self->partial_label, partial);
+    }
+  else if (state == SV_SECTION_STATE_OK && message != NULL)
+    {
+      gtk_label_set_text (self->partial_label, message);
     }
   update_inactive_button (self);
 
@@ -581,6 +594,23 @@ sv_record_section_get_page (SvRecordSection *self)
 }
 
 /**
+ * sv_record_section_get_notice:
+ * @self: a #SvRecordSection
+ *
+ * Returns: (nullable): what is said above the rows — why the section is
+ *   incomplete, or which entries could not be read — or %NULL
+ */
+const char *
+sv_record_section_get_notice (SvRecordSection *self)
+{
+  g_return_val_if_fail (SV_IS_RECORD_SECTION (self), NULL);
+
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->partial_label)))
+    return NULL;
+  return gtk_label_get_text (self->partial_label);
+}
+
+/**
  * sv_record_section_get_status:
  * @self: a section
  *
@@ -709,6 +739,7 @@ sv_record_section_class_init (SvRecordSectionClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SvRecordSection, spinner);
   gtk_widget_class_bind_template_child (widget_class, SvRecordSection, status_label);
   gtk_widget_class_bind_template_child (widget_class, SvRecordSection, partial_label);
+  gtk_widget_class_bind_template_child (widget_class, SvRecordSection, notice_retry_button);
   gtk_widget_class_bind_template_child (widget_class, SvRecordSection, stack);
   gtk_widget_class_bind_template_child (widget_class, SvRecordSection, scrolled);
   gtk_widget_class_bind_template_child (widget_class, SvRecordSection, list_view);

@@ -24,6 +24,7 @@ const char  *sv_record_section_get_page        (SvRecordSection *self);
 gboolean     sv_record_section_get_settled     (SvRecordSection *self);
 const char  *sv_record_section_get_status      (SvRecordSection *self);
 const char  *sv_record_section_get_empty_title (SvRecordSection *self);
+const char  *sv_record_section_get_notice      (SvRecordSection *self);
 guint        sv_record_section_get_n_inactive  (SvRecordSection *self);
 gboolean     sv_record_section_select_item     (SvRecordSection *self,
                                                 const char      *id);
