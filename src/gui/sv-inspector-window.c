@@ -687,7 +687,16 @@ static void
 update_actions (SvInspectorWindow *self)
 {
   gboolean can_simulate = self->control != NULL && self->replay_name == NULL;
+  const char *tooltip;
 
+  /* An insensitive button still shows its tooltip: it says why. */
+  if (self->replay_name != NULL)
+    tooltip = _("Simulations are off while a saved session is replayed. Go back to the live session to use them.");
+  else if (self->control == NULL)
+    tooltip = _("Simulations need the offline sandbox on this computer. Sign in to the sandbox to use them.");
+  else
+    tooltip = _("Simulate a server fault on the sandbox");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->simulate_button), tooltip);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "inspector.simulate", can_simulate);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "inspector.live", self->replay_name != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "inspector.clear", self->replay_name == NULL);
