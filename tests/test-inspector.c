@@ -412,6 +412,65 @@ check_token_panel (SvInspectorWindow *inspector,
   g_assert_nonnull (strstr (text, "Granted"));
 }
 
+/* ---- the Simulate button ---- */
+
+static GtkWidget *
+find_simulate_button (GtkWidget *root)
+{
+  if (GTK_IS_MENU_BUTTON (root) && g_strcmp0 (gtk_menu_button_get_label (GTK_MENU_BUTTON (root)), "_Simulate") == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_simulate_button (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The items of the menu whose text is a Simulate action's label. */
+static void
+collect_menu_items (GtkWidget *root,
+                    GPtrArray *items)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, g_type_from_name ("GtkModelButton")))
+    {
+      g_autofree char *text = NULL;
+
+      g_object_get (root, "text", &text, NULL);
+      for (SvSimulateAction action = SV_SIMULATE_EXPIRE_TOKEN; action <= SV_SIMULATE_RESET; action++)
+        if (g_strcmp0 (text, sv_simulate_action_get_label (action)) == 0)
+          g_ptr_array_add (items, root);
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    collect_menu_items (child, items);
+}
+
+/* The button and every item of its menu can be used, or not; its tooltip
+ * says @why (a part of it). */
+static void
+check_simulate_button (SvInspectorWindow *inspector,
+                       gboolean           usable,
+                       const char        *why)
+{
+  GtkWidget *button = find_simulate_button (GTK_WIDGET (inspector));
+  g_autoptr(GPtrArray) items = g_ptr_array_new ();
+  const char *tooltip;
+
+  g_assert_nonnull (button);
+  tooltip = gtk_widget_get_tooltip_text (button);
+  g_test_message ("Simulate (%s): %s", usable ? "usable" : "not usable", tooltip);
+  g_assert_nonnull (tooltip);
+  g_assert_nonnull (strstr (tooltip, why));
+  g_assert_cmpint (gtk_widget_get_sensitive (button), ==, usable);
+  g_assert_cmpint (sv_inspector_window_get_can_simulate (inspector), ==, usable);
+  collect_menu_items (GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button))), items);
+  g_assert_cmpuint (items->len, ==, SV_SIMULATE_RESET - SV_SIMULATE_EXPIRE_TOKEN + 1);
+  for (guint i = 0; i < items->len; i++)
+    g_assert_cmpint (gtk_widget_get_sensitive (items->pdata[i]), ==, usable);
+}
+
 static char *
 export_to (SvInspectorWindow *inspector,
            const char        *path)
@@ -475,7 +534,7 @@ check_round_trip (SvInspectorWindow *inspector,
   g_assert_true (import_from (inspector, path, &error));
   g_assert_no_error (error);
   g_assert_true (sv_inspector_window_get_replaying (inspector));
-  g_assert_false (sv_inspector_window_get_can_simulate (inspector));
+  check_simulate_button (inspector, FALSE, "while a saved session is replayed");
   replay = sv_inspector_window_get_model (inspector);
   g_assert_true (replay != live);
   g_assert_cmpuint (g_list_model_get_n_items (replay), ==, kinds->len);
@@ -507,6 +566,7 @@ check_round_trip (SvInspectorWindow *inspector,
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (inspector), "inspector.live", NULL));
   g_assert_false (sv_inspector_window_get_replaying (inspector));
   g_assert_true (sv_inspector_window_get_model (inspector) == live);
+  check_simulate_button (inspector, TRUE, "Simulate a server fault");
   g_unlink (path);
   g_unlink (bad);
 }
@@ -572,7 +632,7 @@ check_empty (SvWindow *window)
   g_assert_nonnull (inspector);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (inspector)));
   g_assert_cmpuint (g_list_model_get_n_items (sv_inspector_window_get_model (inspector)), ==, 0);
-  g_assert_false (sv_inspector_window_get_can_simulate (inspector));
+  check_simulate_button (inspector, FALSE, "Sign in to the sandbox to use them");
   sv_test_wait_frames (GTK_WIDGET (inspector), 3);
   empty = sv_test_find_widget (GTK_WIDGET (inspector), ADW_TYPE_STATUS_PAGE, NULL);
   g_assert_nonnull (empty);
@@ -581,6 +641,90 @@ check_empty (SvWindow *window)
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.inspector", NULL));
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (inspector)));
+}
+
+/* ---- what the clinician sees in the main window ---- */
+
+static SvRecordSection *
+section_widget (SvWindow  *window,
+                SvSection  section)
+{
+  return sv_patient_view_get_section (sv_window_get_patient_view (window), section);
+}
+
+static SvSectionState
+section_state (SvWindow  *window,
+               SvSection  section)
+{
+  return sv_patient_record_get_section_state (sv_patient_view_get_record (sv_window_get_patient_view (window)),
+                                              section);
+}
+
+typedef struct
+{
+  SvWindow  *window;
+  SvSection  section;
+} SectionWait;
+
+static gboolean
+section_failed (gpointer user_data)
+{
+  SectionWait *wait = user_data;
+
+  return section_state (wait->window, wait->section) == SV_SECTION_STATE_ERROR &&
+         g_strcmp0 (sv_record_section_get_page (section_widget (wait->window, wait->section)), "status") == 0;
+}
+
+/* The section says it could not be read, with @expected in the text, and
+ * offers Retry, all on screen. Returns the Retry button. */
+static GtkWidget *
+check_section_error (SvWindow   *window,
+                     SvSection   section,
+                     const char *expected)
+{
+  SectionWait wait = { window, section };
+  GtkWidget *widget = GTK_WIDGET (section_widget (window, section));
+  GtkWidget *page, *retry;
+  const char *description;
+
+  g_assert_true (sv_test_wait_until (section_failed, &wait, 30000));
+  sv_test_wait_frames (GTK_WIDGET (window), 5);
+  page = sv_test_find_widget (widget, ADW_TYPE_STATUS_PAGE, NULL);
+  g_assert_nonnull (page);
+  description = adw_status_page_get_description (ADW_STATUS_PAGE (page));
+  g_test_message ("Section %d: %s — %s", section, adw_status_page_get_title (ADW_STATUS_PAGE (page)), description);
+  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (page)), ==, "Could Not Be Read");
+  g_assert_nonnull (description);
+  /* Said once, even for the medications, read from two resource types. */
+  g_assert_nonnull (strstr (description, expected));
+  g_assert_null (strstr (strstr (description, expected) + 1, expected));
+  g_assert_true (gtk_widget_get_mapped (page));
+  retry = sv_test_find_widget (widget, GTK_TYPE_BUTTON, "view.refresh");
+  g_assert_nonnull (retry);
+  g_assert_true (gtk_widget_get_mapped (retry));
+  g_assert_true (gtk_widget_is_sensitive (retry));
+  return retry;
+}
+
+/* Everything read completely, both sections show what they read. */
+static gboolean
+record_complete (gpointer user_data)
+{
+  SvWindow *window = user_data;
+
+  return patient_shown (window) && sv_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG) == NULL &&
+         section_state (window, SV_SECTION_PROBLEMS) == SV_SECTION_STATE_OK &&
+         section_state (window, SV_SECTION_MEDICATIONS) == SV_SECTION_STATE_OK &&
+         sv_record_section_get_empty_title (section_widget (window, SV_SECTION_PROBLEMS)) == NULL &&
+         sv_record_section_get_empty_title (section_widget (window, SV_SECTION_MEDICATIONS)) == NULL;
+}
+
+/* The rows of a section, as the list shows them. */
+static guint
+section_rows (SvWindow  *window,
+              SvSection  section)
+{
+  return g_list_model_get_n_items (sv_record_section_get_shown (section_widget (window, section)));
 }
 
 /* ---- Simulate ---- */
@@ -652,11 +796,98 @@ simulate (SvInspectorWindow *inspector,
   request = sv_timeline_get_entry (SV_TIMELINE (model), sv_timeline_entry_get_link_id (entry));
   g_assert_nonnull (request);
   g_assert_cmpint (sv_timeline_entry_get_kind (request), ==, SV_TIMELINE_KIND_SIMULATE);
-  g_assert_cmpstr (sv_timeline_entry_get_title (request), ==, "Fault switches: POST");
+  /* Reset turns every switch off with a DELETE; the faults are POSTed. */
+  g_assert_cmpstr (sv_timeline_entry_get_title (request), ==,
+                   action == SV_SIMULATE_RESET ? "Fault switches: DELETE" : "Fault switches: POST");
   g_assert_cmpuint (sv_timeline_entry_get_status (request), ==, 200);
   g_assert_cmpuint (sv_timeline_entry_get_id (request), >, from);
   g_assert_true (entry_at (model, position_of (model, found) - 1) == request);
   return found;
+}
+
+typedef struct
+{
+  GtkWidget  *root;
+  const char *title;
+  GtkWidget  *button;
+} ToastWait;
+
+/* The "What to Expect" button of the shown toast with @title; toasts
+ * dismissed before may still be on their way out. */
+static GtkWidget *
+find_toast_button (GtkWidget  *root,
+                   const char *title)
+{
+  if (GTK_IS_BUTTON (root) && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (root)), "inspector.show-step") == 0 &&
+      gtk_widget_get_mapped (root))
+    {
+      g_autoptr(GString) text = g_string_new (NULL);
+
+      collect_text (gtk_widget_get_ancestor (root, g_type_from_name ("AdwToastWidget")), text);
+      if (strstr (text->str, title) != NULL)
+        return root;
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_toast_button (child, title);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+toast_shown (gpointer user_data)
+{
+  ToastWait *wait = user_data;
+
+  wait->button = find_toast_button (wait->root, wait->title);
+  return wait->button != NULL;
+}
+
+/* The toast names the action, without the long explanation; its button
+ * shows the step that explains what to expect, on the timeline page. */
+static void
+check_simulated_toast (SvInspectorWindow *inspector,
+                       SvSimulateAction   action)
+{
+  g_autofree char *title = g_strdup_printf ("Simulated: %s", sv_simulate_action_get_label (action));
+  ToastWait wait = { GTK_WIDGET (inspector), title, NULL };
+  g_autoptr(GString) text = g_string_new (NULL);
+  GtkWidget *details;
+
+  sv_inspector_window_set_page (inspector, "tokens");
+  g_assert_true (sv_test_wait_until (toast_shown, &wait, 10000));
+  collect_text (gtk_widget_get_ancestor (wait.button, g_type_from_name ("AdwToastWidget")), text);
+  g_assert_null (strstr (text->str, sv_simulate_action_get_explanation (action)));
+  sv_test_wait_frames (GTK_WIDGET (inspector), 10);
+  sv_test_save_screenshot (GTK_WIDGET (inspector), "inspector-simulate-toast");
+
+  g_signal_emit_by_name (wait.button, "clicked");
+  sv_test_wait_frames (GTK_WIDGET (inspector), 5);
+  details = sv_test_find_widget (GTK_WIDGET (inspector), GTK_TYPE_TEXT_VIEW, NULL);
+  g_assert_true (gtk_widget_get_mapped (details));
+  g_string_truncate (text, 0);
+  collect_text (details, text);
+  {
+    g_autofree char *paragraph = g_strdup_printf ("What to expect:\n%s\n", sv_simulate_action_get_explanation (action));
+
+    g_assert_nonnull (strstr (text->str, paragraph));
+  }
+  sv_test_save_screenshot (GTK_WIDGET (inspector), "inspector-simulate-explained");
+}
+
+/* Picks @action, then the clinician refreshes the patient. */
+static guint
+simulate_and_refresh (SvWindow          *window,
+                      SvInspectorWindow *inspector,
+                      SvSimulateAction   action)
+{
+  guint simulated = simulate (inspector, action);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (sv_window_get_patient_view (window)), "view.refresh", NULL));
+  return simulated;
 }
 
 /* Expired: the next request gets 401, the app refreshes and carries on. */
@@ -665,10 +896,9 @@ check_expire (SvWindow          *window,
               SvInspectorWindow *inspector)
 {
   GListModel *model = sv_inspector_window_get_model (inspector);
-  guint simulated = simulate (inspector, SV_SIMULATE_EXPIRE_TOKEN);
+  guint simulated = simulate_and_refresh (window, inspector, SV_SIMULATE_EXPIRE_TOKEN);
   guint refresh;
 
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (sv_window_get_patient_view (window)), "view.refresh", NULL));
   wait_for_step (model, simulated, SV_TIMELINE_KIND_FHIR_REQUEST, NULL, 401);
   refresh = wait_for_step (model, simulated, SV_TIMELINE_KIND_REFRESH, NULL, 200);
   wait_for_step (model, refresh, SV_TIMELINE_KIND_TOKEN_RESPONSE, NULL, 0);
@@ -677,23 +907,143 @@ check_expire (SvWindow          *window,
   g_assert_null (sv_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
 }
 
+/* How many of the app's FHIR requests after #@from were answered @status. */
+static guint
+count_fhir (GListModel *model,
+            guint       from,
+            guint       status)
+{
+  guint n = 0;
+
+  for (guint id = from + 1; id <= g_list_model_get_n_items (model); id++)
+    {
+      SvTimelineEntry *entry = sv_timeline_get_entry (SV_TIMELINE (model), id);
+
+      if (sv_timeline_entry_get_kind (entry) == SV_TIMELINE_KIND_FHIR_REQUEST &&
+          sv_timeline_entry_get_has_bearer (entry) && sv_timeline_entry_get_status (entry) == status)
+        n++;
+    }
+  return n;
+}
+
+/* Back to normal from the menu, then the section's Retry button. */
+static void
+reset_and_retry (SvWindow          *window,
+                 SvInspectorWindow *inspector,
+                 GtkWidget         *retry)
+{
+  GListModel *model = sv_inspector_window_get_model (inspector);
+  guint reset = simulate (inspector, SV_SIMULATE_RESET);
+
+  g_assert_true (gtk_widget_activate (retry));
+  wait_for_step (model, reset, SV_TIMELINE_KIND_FHIR_REQUEST, NULL, 200);
+  g_assert_true (sv_test_wait_until (record_complete, window, 30000));
+  g_assert_cmpuint (section_rows (window, SV_SECTION_PROBLEMS), >, 0);
+}
+
+/* Slow validator: HealthLake gives up after 1 s; every section says the
+ * validator was too slow and offers Retry. */
+static void
+check_slow_validator (SvWindow          *window,
+                      SvInspectorWindow *inspector)
+{
+  GtkWidget *retry;
+  guint late, refused;
+  GListModel *model = sv_inspector_window_get_model (inspector);
+  guint simulated = simulate_and_refresh (window, inspector, SV_SIMULATE_SLOW_VALIDATOR);
+
+  check_simulated_toast (inspector, SV_SIMULATE_SLOW_VALIDATOR);
+  check_section_error (window, SV_SECTION_MEDICATIONS, "token validator did not answer in time");
+  retry = check_section_error (window, SV_SECTION_PROBLEMS, "token validator did not answer in time");
+  sv_test_save_screenshot (GTK_WIDGET (window), "simulate-slow-validator");
+
+  /* A failed Patient read ends the load: every section shows its error. */
+  g_assert_cmpuint (count_fhir (model, simulated, 500), >=, 1);
+  g_assert_cmpuint (count_fhir (model, simulated, 200), ==, 0);
+  /* The server side: the validator was too late, and the request refused,
+   * on one of the app's failed requests. */
+  late = wait_for_step (model, simulated, SV_TIMELINE_KIND_SERVER_EVENT, "Validator: timed out", 0);
+  late = sv_timeline_entry_get_link_id (sv_timeline_get_entry (SV_TIMELINE (model), late));
+  g_assert_cmpuint (sv_timeline_entry_get_status (sv_timeline_get_entry (SV_TIMELINE (model), late)), ==, 500);
+  refused = wait_for_step (model, simulated, SV_TIMELINE_KIND_SERVER_EVENT, "FHIR server: ", 500);
+  g_assert_true (g_str_has_suffix (sv_timeline_entry_get_title (sv_timeline_get_entry (SV_TIMELINE (model), refused)),
+                                   "refused: the validator timed out"));
+
+  reset_and_retry (window, inspector, retry);
+}
+
+/* Throttle: a search is answered 429 with Retry-After; the app waits as
+ * told and asks again, and the record loads completely. */
+static void
+check_throttle (SvWindow          *window,
+                SvInspectorWindow *inspector)
+{
+  SvTimeline *timeline = SV_TIMELINE (sv_inspector_window_get_model (inspector));
+  GListModel *model = G_LIST_MODEL (timeline);
+  guint simulated = simulate_and_refresh (window, inspector, SV_SIMULATE_THROTTLE);
+  guint throttled, retried;
+  SvTimelineEntry *first, *again;
+
+  throttled = wait_for_step (model, simulated, SV_TIMELINE_KIND_FHIR_REQUEST, NULL, 429);
+  first = sv_timeline_get_entry (timeline, throttled);
+  /* The same request again, answered. */
+  {
+    Step step = { model, throttled, SV_TIMELINE_KIND_FHIR_REQUEST, sv_timeline_entry_get_title (first), 200, 0 };
+
+    g_assert_true (sv_test_wait_until (step_happened, &step, 30000));
+    retried = step.found;
+  }
+  again = sv_timeline_get_entry (timeline, retried);
+  g_test_message ("#%u %s → 429, again as #%u → 200", throttled, sv_timeline_entry_get_url (first), retried);
+  g_assert_cmpstr (sv_timeline_entry_get_url (again), ==, sv_timeline_entry_get_url (first));
+  /* Retry-After was honoured: asked again only after the 429 had come. */
+  g_assert_cmpint (sv_timeline_entry_get_monotonic_time (again), >=,
+                   sv_timeline_entry_get_monotonic_time (first) + sv_timeline_entry_get_duration_us (first));
+  wait_for_step (model, simulated, SV_TIMELINE_KIND_SERVER_EVENT, "FHIR server: ", 429);
+  g_assert_true (sv_test_wait_until (record_complete, window, 30000));
+  g_assert_cmpuint (section_rows (window, SV_SECTION_PROBLEMS), >, 0);
+  g_assert_cmpuint (section_rows (window, SV_SECTION_MEDICATIONS), >, 0);
+  simulate (inspector, SV_SIMULATE_RESET);
+}
+
+/* Server error: only the problems fail; the medications still show. */
+static void
+check_server_error (SvWindow          *window,
+                    SvInspectorWindow *inspector)
+{
+  GtkWidget *retry;
+  guint failed;
+  GListModel *model = sv_inspector_window_get_model (inspector);
+  guint simulated = simulate_and_refresh (window, inspector, SV_SIMULATE_SERVER_ERROR);
+
+  failed = wait_for_step (model, simulated, SV_TIMELINE_KIND_FHIR_REQUEST, NULL, 500);
+  g_assert_nonnull (strstr (sv_timeline_entry_get_url (sv_timeline_get_entry (SV_TIMELINE (model), failed)), "/Condition"));
+  retry = check_section_error (window, SV_SECTION_PROBLEMS, "500");
+  g_assert_true (sv_test_wait_until (patient_shown, window, 30000));
+  g_assert_cmpint (section_state (window, SV_SECTION_MEDICATIONS), ==, SV_SECTION_STATE_OK);
+  g_assert_cmpstr (sv_record_section_get_page (section_widget (window, SV_SECTION_MEDICATIONS)), ==, "list");
+  g_assert_cmpuint (section_rows (window, SV_SECTION_MEDICATIONS), >, 0);
+  sv_test_save_screenshot (GTK_WIDGET (window), "simulate-server-error");
+
+  reset_and_retry (window, inspector, retry);
+}
+
 /* Revoked: the refresh is refused and the app asks to sign in again. */
 static void
 check_revoke (SvWindow          *window,
               SvInspectorWindow *inspector)
 {
   GListModel *model = sv_inspector_window_get_model (inspector);
-  guint simulated = simulate (inspector, SV_SIMULATE_REVOKE);
+  guint simulated = simulate_and_refresh (window, inspector, SV_SIMULATE_REVOKE);
   AdwMessageDialog *dialog;
 
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (sv_window_get_patient_view (window)), "view.refresh", NULL));
   g_assert_true (sv_test_wait_until (sign_in_again_shown, NULL, 30000));
   dialog = ADW_MESSAGE_DIALOG (sv_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
   g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Sign In Again");
   wait_for_step (model, simulated, SV_TIMELINE_KIND_REFRESH, NULL, 400);
   wait_for_step (model, simulated, SV_TIMELINE_KIND_ERROR, NULL, 0);
   g_assert_null (sv_window_get_session (window));
-  g_assert_false (sv_inspector_window_get_can_simulate (inspector));
+  check_simulate_button (inspector, FALSE, "Sign in to the sandbox to use them");
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
@@ -803,7 +1153,7 @@ test_inspector (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.inspector", NULL));
   inspector = sv_window_get_inspector (window);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (inspector)));
-  g_assert_true (sv_inspector_window_get_can_simulate (inspector));
+  check_simulate_button (inspector, TRUE, "Simulate a server fault");
   g_assert_true (sv_test_wait_until (validator_linked, sv_inspector_window_get_model (inspector), 30000));
 
   check_order (sv_inspector_window_get_model (inspector));
@@ -822,6 +1172,9 @@ test_inspector (void)
   g_assert_nonnull (strstr (shown, "Scope check: "));
   check_copy_curl (inspector);
   check_round_trip (inspector, dir);
+  check_slow_validator (window, inspector);
+  check_throttle (window, inspector);
+  check_server_error (window, inspector);
   check_revoke (window, inspector);
   check_autoscroll (inspector);
   check_clear (inspector);

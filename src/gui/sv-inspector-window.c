@@ -276,6 +276,7 @@ describe_entry (SvInspectorWindow *self,
   JsonObject *details = sv_timeline_entry_get_details (entry);
   SvTimelineEntry *linked = sv_timeline_get_entry (self->shown, sv_timeline_entry_get_link_id (entry));
   g_autofree char *duration = format_duration (sv_timeline_entry_get_duration_us (entry));
+  const char *expect = json_object_get_string_member_with_default (details, "what_to_expect", NULL);
 
   if (sv_timeline_entry_get_url (entry) != NULL)
     g_string_append_printf (text, "%s %s\n", sv_timeline_entry_get_method (entry), sv_timeline_entry_get_url (entry));
@@ -295,6 +296,9 @@ describe_entry (SvInspectorWindow *self,
       self->shown == self->live && sv_timeline_get_verifier_hint (self->live) != NULL)
     g_string_append_printf (text, "%s %s\n", _("PKCE verifier (shortened, revealed after the exchange):"),
                             sv_timeline_get_verifier_hint (self->live));
+  /* A Simulate step's explanation is for the audience: a paragraph, not JSON. */
+  if (expect != NULL)
+    g_string_append_printf (text, "%s%s\n%s\n", text->len > 0 ? "\n" : "", _("What to expect:"), expect);
 
   if (json_object_get_size (details) > 0)
     {
@@ -635,6 +639,49 @@ build_simulate_menu (SvInspectorWindow *self)
   gtk_menu_button_set_menu_model (self->simulate_button, G_MENU_MODEL (menu));
 }
 
+/* The explanation is a paragraph, too long for a toast: the toast names
+ * the action and leads to the timeline step that holds the explanation. */
+static void
+show_simulated_toast (SvInspectorWindow *self,
+                      SvSimulateAction   action,
+                      guint              step_id)
+{
+  g_autofree char *title = NULL;
+  AdwToast *toast;
+
+  /* Translators: a timeline step; %s is a Simulate action, e.g. "Expire Token Now". */
+  title = g_strdup_printf (_("Simulated: %s"), sv_simulate_action_get_label (action));
+  toast = adw_toast_new (title);
+  adw_toast_set_button_label (toast, _("_What to Expect"));
+  adw_toast_set_action_name (toast, "inspector.show-step");
+  adw_toast_set_action_target_value (toast, g_variant_new_uint32 (step_id));
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/* Shows the step with the id given on the timeline page, with its details. */
+static void
+sv_inspector_window_show_step_action (GtkWidget  *widget,
+                                      const char *action_name,
+                                      GVariant   *parameter)
+{
+  SvInspectorWindow *self = SV_INSPECTOR_WINDOW (widget);
+  GListModel *model = G_LIST_MODEL (self->shown);
+  guint id = g_variant_get_uint32 (parameter);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(SvTimelineEntry) entry = g_list_model_get_item (model, i);
+
+      if (sv_timeline_entry_get_id (entry) == id)
+        {
+          adw_view_stack_set_visible_child_name (self->view_stack, "timeline");
+          gtk_single_selection_set_selected (self->selection, i);
+          gtk_widget_activate_action (GTK_WIDGET (self->timeline_view), "list.scroll-to-item", "u", i);
+          return;
+        }
+    }
+}
+
 typedef struct
 {
   SvInspectorWindow *self;
@@ -650,6 +697,7 @@ on_simulated (GObject      *source,
   g_autoptr(SvInspectorWindow) self = data->self;
   SvSimulateAction action = data->action;
   g_autoptr(GError) error = NULL;
+  SvTimelineEntry *entry;
 
   if (!sv_sandbox_control_simulate_finish (SV_SANDBOX_CONTROL (source), result, &error))
     {
@@ -661,9 +709,9 @@ on_simulated (GObject      *source,
     }
 
   /* Under the fault-switch request it sent: what it means. */
-  sv_timeline_add_simulated (self->live, sv_simulate_action_get_label (action),
-                             sv_simulate_action_get_explanation (action));
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (sv_simulate_action_get_explanation (action)));
+  entry = sv_timeline_add_simulated (self->live, sv_simulate_action_get_label (action),
+                                     sv_simulate_action_get_explanation (action));
+  show_simulated_toast (self, action, sv_timeline_entry_get_id (entry));
 }
 
 static void
@@ -687,7 +735,16 @@ static void
 update_actions (SvInspectorWindow *self)
 {
   gboolean can_simulate = self->control != NULL && self->replay_name == NULL;
+  const char *tooltip;
 
+  /* An insensitive button still shows its tooltip: it says why. */
+  if (self->replay_name != NULL)
+    tooltip = _("Simulations are off while a saved session is replayed. Go back to the live session to use them.");
+  else if (self->control == NULL)
+    tooltip = _("Simulations need the offline sandbox on this computer. Sign in to the sandbox to use them.");
+  else
+    tooltip = _("Simulate a server fault on the sandbox");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->simulate_button), tooltip);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "inspector.simulate", can_simulate);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "inspector.live", self->replay_name != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "inspector.clear", self->replay_name == NULL);
@@ -1126,6 +1183,7 @@ sv_inspector_window_class_init (SvInspectorWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "inspector.clear", NULL, sv_inspector_window_clear_action);
   gtk_widget_class_install_action (widget_class, "inspector.copy-curl", NULL, sv_inspector_window_copy_curl_action);
   gtk_widget_class_install_action (widget_class, "inspector.simulate", "i", sv_inspector_window_simulate_action);
+  gtk_widget_class_install_action (widget_class, "inspector.show-step", "u", sv_inspector_window_show_step_action);
 
   /* The same key that opened it puts it away. */
   gtk_widget_class_add_binding (widget_class, GDK_KEY_i, GDK_CONTROL_MASK, on_toggle_shortcut, NULL);

@@ -7,6 +7,7 @@
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "sv-fhir-value.h"
 #include "sv-medication.h"
@@ -147,6 +148,47 @@ section_noun_title (SvRecordSection *self)
   return _("Problems");
 }
 
+/* Whether @line starts with a resource type and ": " ("MedicationRequest:
+ * …"); then *@reason is what follows. */
+static gboolean
+split_type_prefix (const char  *line,
+                   const char **reason)
+{
+  const char *p = line;
+
+  if (!g_ascii_isupper (*p))
+    return FALSE;
+  while (g_ascii_isalnum (*p))
+    p++;
+  if (!g_str_has_prefix (p, ": "))
+    return FALSE;
+  *reason = p + 2;
+  return TRUE;
+}
+
+/* The medications are read from two resource types, and the record gives
+ * one line per type ("MedicationStatement: …", "MedicationRequest: …").
+ * When both failed for the same reason, the clinician reads it once.
+ * Returns: (nullable): the reason, or %NULL to show @message as it is */
+static char *
+same_reason_once (const char *message)
+{
+  g_auto(GStrv) lines = g_strsplit (message, "\n", -1);
+  const char *first = NULL;
+
+  if (g_strv_length (lines) < 2)
+    return NULL;
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *reason;
+
+      if (!split_type_prefix (lines[i], &reason) || (first != NULL && strcmp (first, reason) != 0))
+        return NULL;
+      first = reason;
+    }
+  return g_strdup (first);
+}
+
 static void
 show_status (SvRecordSection *self,
              const char      *icon,
@@ -234,9 +276,13 @@ update (SvRecordSection *self)
                    message != NULL ? message : _("The access granted at sign-in does not include this."), FALSE);
       break;
     case SV_SECTION_STATE_ERROR:
-      status = g_strdup (_("Error"));
-      show_status (self, "dialog-error-symbolic", _("Could Not Be Read"),
-                   message != NULL ? message : _("The server did not answer."), TRUE);
+      {
+        g_autofree char *once = message != NULL ? same_reason_once (message) : NULL;
+
+        status = g_strdup (_("Error"));
+        show_status (self, "dialog-error-symbolic", _("Could Not Be Read"),
+                     once != NULL ? once : message != NULL ? message : _("The server did not answer."), TRUE);
+      }
       break;
     case SV_SECTION_STATE_OK:
     case SV_SECTION_STATE_PARTIAL:
