@@ -699,7 +699,7 @@ check_section_error (SvWindow   *window,
   g_assert_nonnull (strstr (description, expected));
   g_assert_null (strstr (strstr (description, expected) + 1, expected));
   g_assert_true (gtk_widget_get_mapped (page));
-  retry = sv_test_find_widget (widget, GTK_TYPE_BUTTON, "view.refresh");
+  retry = sv_test_find_widget (page, GTK_TYPE_BUTTON, "view.refresh");
   g_assert_nonnull (retry);
   g_assert_true (gtk_widget_get_mapped (retry));
   g_assert_true (gtk_widget_is_sensitive (retry));
@@ -810,26 +810,27 @@ typedef struct
   GtkWidget  *root;
   const char *title;
   GtkWidget  *button;
-} ToastWait;
+} SimulatedWait;
 
-/* The "What to Expect" button of the shown toast with @title; toasts
- * dismissed before may still be on their way out. */
+/* The label inside a mapped widget whose text is @title, and the
+ * "What to Expect" button beside it. */
 static GtkWidget *
-find_toast_button (GtkWidget  *root,
-                   const char *title)
+find_simulated_button (GtkWidget  *root,
+                       const char *title)
 {
-  if (GTK_IS_BUTTON (root) && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (root)), "inspector.show-step") == 0 &&
+  if (GTK_IS_BUTTON (root) &&
+      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (root)), "inspector.show-simulated-step") == 0 &&
       gtk_widget_get_mapped (root))
     {
       g_autoptr(GString) text = g_string_new (NULL);
 
-      collect_text (gtk_widget_get_ancestor (root, g_type_from_name ("AdwToastWidget")), text);
+      collect_text (gtk_widget_get_parent (root), text);
       if (strstr (text->str, title) != NULL)
         return root;
     }
   for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *found = find_toast_button (child, title);
+      GtkWidget *found = find_simulated_button (child, title);
 
       if (found != NULL)
         return found;
@@ -838,31 +839,32 @@ find_toast_button (GtkWidget  *root,
 }
 
 static gboolean
-toast_shown (gpointer user_data)
+simulated_shown (gpointer user_data)
 {
-  ToastWait *wait = user_data;
+  SimulatedWait *wait = user_data;
 
-  wait->button = find_toast_button (wait->root, wait->title);
+  wait->button = find_simulated_button (wait->root, wait->title);
   return wait->button != NULL;
 }
 
-/* The toast names the action, without the long explanation; its button
- * shows the step that explains what to expect, on the timeline page. */
+/* A bar above the pages names the action, without the long explanation;
+ * its button shows the step that explains what to expect, on the timeline
+ * page. */
 static void
-check_simulated_toast (SvInspectorWindow *inspector,
+check_simulated_bar (SvInspectorWindow *inspector,
                        SvSimulateAction   action)
 {
   g_autofree char *title = g_strdup_printf ("Simulated: %s", sv_simulate_action_get_label (action));
-  ToastWait wait = { GTK_WIDGET (inspector), title, NULL };
+  SimulatedWait wait = { GTK_WIDGET (inspector), title, NULL };
   g_autoptr(GString) text = g_string_new (NULL);
   GtkWidget *details;
 
   sv_inspector_window_set_page (inspector, "tokens");
-  g_assert_true (sv_test_wait_until (toast_shown, &wait, 10000));
-  collect_text (gtk_widget_get_ancestor (wait.button, g_type_from_name ("AdwToastWidget")), text);
+  g_assert_true (sv_test_wait_until (simulated_shown, &wait, 10000));
+  collect_text (gtk_widget_get_parent (wait.button), text);
   g_assert_null (strstr (text->str, sv_simulate_action_get_explanation (action)));
   sv_test_wait_frames (GTK_WIDGET (inspector), 10);
-  sv_test_save_screenshot (GTK_WIDGET (inspector), "inspector-simulate-toast");
+  sv_test_save_screenshot (GTK_WIDGET (inspector), "inspector-simulate-bar");
 
   g_signal_emit_by_name (wait.button, "clicked");
   sv_test_wait_frames (GTK_WIDGET (inspector), 5);
@@ -952,7 +954,7 @@ check_slow_validator (SvWindow          *window,
   GListModel *model = sv_inspector_window_get_model (inspector);
   guint simulated = simulate_and_refresh (window, inspector, SV_SIMULATE_SLOW_VALIDATOR);
 
-  check_simulated_toast (inspector, SV_SIMULATE_SLOW_VALIDATOR);
+  check_simulated_bar (inspector, SV_SIMULATE_SLOW_VALIDATOR);
   check_section_error (window, SV_SECTION_MEDICATIONS, "token validator did not answer in time");
   retry = check_section_error (window, SV_SECTION_PROBLEMS, "token validator did not answer in time");
   sv_test_save_screenshot (GTK_WIDGET (window), "simulate-slow-validator");

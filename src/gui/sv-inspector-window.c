@@ -47,6 +47,9 @@ struct _SvInspectorWindow
   AdwViewStack       *view_stack;
   GtkMenuButton      *simulate_button;
   GtkRevealer        *replay_revealer;
+  GtkRevealer        *simulate_revealer;
+  GtkLabel           *simulate_label;
+  guint               simulated_step;
   GtkLabel           *replay_label;
   GtkStack           *timeline_stack;
   GtkScrolledWindow  *timeline_scroller;
@@ -608,6 +611,9 @@ set_shown (SvInspectorWindow *self,
       gtk_label_set_text (self->replay_label, text);
     }
   gtk_revealer_set_reveal_child (self->replay_revealer, replay_name != NULL);
+  /* A replay's steps are not the live session's. */
+  gtk_revealer_set_reveal_child (self->simulate_revealer, FALSE);
+  self->simulated_step = 0;
   update_token_panel (self);
   show_details (self);
   update_actions (self);
@@ -639,23 +645,43 @@ build_simulate_menu (SvInspectorWindow *self)
   gtk_menu_button_set_menu_model (self->simulate_button, G_MENU_MODEL (menu));
 }
 
-/* The explanation is a paragraph, too long for a toast: the toast names
- * the action and leads to the timeline step that holds the explanation. */
+/* What was simulated stays in a bar above the timeline until hidden, with
+ * the way to the step that explains what the audience should see next.
+ * (Not a toast: libadwaita 1.2 crashes when a toast that is replacing
+ * another one is dismissed early, which a host clicking fast would do.) */
 static void
-show_simulated_toast (SvInspectorWindow *self,
-                      SvSimulateAction   action,
-                      guint              step_id)
+show_simulated (SvInspectorWindow *self,
+                SvSimulateAction   action,
+                guint              step_id)
 {
   g_autofree char *title = NULL;
-  AdwToast *toast;
 
   /* Translators: a timeline step; %s is a Simulate action, e.g. "Expire Token Now". */
   title = g_strdup_printf (_("Simulated: %s"), sv_simulate_action_get_label (action));
-  toast = adw_toast_new (title);
-  adw_toast_set_button_label (toast, _("_What to Expect"));
-  adw_toast_set_action_name (toast, "inspector.show-step");
-  adw_toast_set_action_target_value (toast, g_variant_new_uint32 (step_id));
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  gtk_label_set_text (self->simulate_label, title);
+  self->simulated_step = step_id;
+  gtk_revealer_set_reveal_child (self->simulate_revealer, TRUE);
+}
+
+static void
+sv_inspector_window_hide_simulated_action (GtkWidget  *widget,
+                                           const char *action_name,
+                                           GVariant   *parameter)
+{
+  SvInspectorWindow *self = SV_INSPECTOR_WINDOW (widget);
+
+  gtk_revealer_set_reveal_child (self->simulate_revealer, FALSE);
+}
+
+static void
+sv_inspector_window_show_simulated_step_action (GtkWidget  *widget,
+                                                const char *action_name,
+                                                GVariant   *parameter)
+{
+  SvInspectorWindow *self = SV_INSPECTOR_WINDOW (widget);
+
+  if (self->simulated_step != 0)
+    gtk_widget_activate_action (widget, "inspector.show-step", "u", self->simulated_step);
 }
 
 /* Shows the step with the id given on the timeline page, with its details. */
@@ -711,7 +737,7 @@ on_simulated (GObject      *source,
   /* Under the fault-switch request it sent: what it means. */
   entry = sv_timeline_add_simulated (self->live, sv_simulate_action_get_label (action),
                                      sv_simulate_action_get_explanation (action));
-  show_simulated_toast (self, action, sv_timeline_entry_get_id (entry));
+  show_simulated (self, action, sv_timeline_entry_get_id (entry));
 }
 
 static void
@@ -1164,6 +1190,8 @@ sv_inspector_window_class_init (SvInspectorWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SvInspectorWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, SvInspectorWindow, simulate_button);
   gtk_widget_class_bind_template_child (widget_class, SvInspectorWindow, replay_revealer);
+  gtk_widget_class_bind_template_child (widget_class, SvInspectorWindow, simulate_revealer);
+  gtk_widget_class_bind_template_child (widget_class, SvInspectorWindow, simulate_label);
   gtk_widget_class_bind_template_child (widget_class, SvInspectorWindow, replay_label);
   gtk_widget_class_bind_template_child (widget_class, SvInspectorWindow, timeline_stack);
   gtk_widget_class_bind_template_child (widget_class, SvInspectorWindow, timeline_scroller);
@@ -1184,6 +1212,10 @@ sv_inspector_window_class_init (SvInspectorWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "inspector.copy-curl", NULL, sv_inspector_window_copy_curl_action);
   gtk_widget_class_install_action (widget_class, "inspector.simulate", "i", sv_inspector_window_simulate_action);
   gtk_widget_class_install_action (widget_class, "inspector.show-step", "u", sv_inspector_window_show_step_action);
+  gtk_widget_class_install_action (widget_class, "inspector.show-simulated-step", NULL,
+                                   sv_inspector_window_show_simulated_step_action);
+  gtk_widget_class_install_action (widget_class, "inspector.hide-simulated", NULL,
+                                   sv_inspector_window_hide_simulated_action);
 
   /* The same key that opened it puts it away. */
   gtk_widget_class_add_binding (widget_class, GDK_KEY_i, GDK_CONTROL_MASK, on_toggle_shortcut, NULL);
