@@ -24,12 +24,18 @@
  * asked for while this one is read), and make json-glib trees for callers
  * that want those.
  *
- * Like json-glib it accepts raw control characters inside strings and keeps
- * the last of duplicate members; unlike it, it takes no comments, single
- * quotes or numbers like "01" or ".5", which no FHIR server sends. An
- * integer too large for 64 bits is read as a double. Nothing a server sends
- * can make it crash: nesting is limited, every read is bounded by the
- * length. */
+ * Like json-glib it accepts raw control characters inside strings, any
+ * value at the top, and a byte order mark before it, and keeps the last of
+ * duplicate members; a number beyond a double's range is infinity or 0, as
+ * there. Unlike it, it takes no comments, single quotes or numbers like
+ * "01" or ".5", which no FHIR server sends; it refuses a lone surrogate
+ * (json-glib makes invalid UTF-8 of it) and \u0000 (json-glib cuts the
+ * string there, which could hide the rest of it); and an integer too large
+ * for 64 bits is read as a double (json-glib wraps it around). Nothing a
+ * server sends can make it crash or take long: nesting is limited to 512
+ * levels, every read is bounded by the length (no NUL needed), sizes are
+ * checked against 32-bit node counts, and elements are found by index in
+ * constant time. */
 
 struct _SvJsonNode
 {
@@ -43,10 +49,14 @@ struct _SvJsonNode
   const char *key;
   union
   {
-    const char *string;
-    gint64      integer;
-    double      number;
-    gboolean    boolean;
+    const char  *string;
+    gint64       integer;
+    double       number;
+    gboolean     boolean;
+    /* An array's elements: how many nodes further each one is, so that
+     * reading them by index takes as long as the array is long, not as
+     * that squared. */
+    const guint *elements;
   } v;
 };
 
@@ -56,6 +66,7 @@ struct _SvJsonTree
   SvJsonNode      *nodes;
   guint            n_nodes;
   char            *strings;
+  guint           *elements;
 };
 
 #define MAX_DEPTH 512
@@ -107,6 +118,30 @@ skip_space (Reader *r)
 {
   while (r->p < r->end && (*r->p == ' ' || *r->p == '\n' || *r->p == '\r' || *r->p == '\t'))
     r->p++;
+}
+
+/* Starts reading @data: after a byte order mark, which RFC 8259 allows a
+ * reader to skip (as json-glib does), and white space. Offsets stay those
+ * in @data. */
+static void
+reader_init (Reader     *r,
+             const char *data,
+             gsize       length,
+             GString    *scratch,
+             GError    **error)
+{
+  static const char bom[] = "\xef\xbb\xbf";
+
+  /* Even no text has a start and an end. */
+  if (data == NULL)
+    data = "";
+  r->start = r->p = data;
+  r->end = data + length;
+  r->scratch = scratch;
+  r->error = error;
+  if (length >= 3 && memcmp (data, bom, 3) == 0)
+    r->p += 3;
+  skip_space (r);
 }
 
 static int
@@ -183,6 +218,12 @@ read_escape (Reader *r)
     }
   else if (c >= 0xdc00 && c <= 0xdfff)
     return fail (r, _("invalid \\u escape"));
+  else if (c == 0)
+    {
+      /* A C string would end there, and hide the rest. */
+      r->p -= 6;
+      return fail (r, _("a NUL character in a string"));
+    }
   g_string_append_unichar (r->scratch, c);
   return TRUE;
 }
@@ -504,6 +545,35 @@ read_value (Reader     *r,
   return ok;
 }
 
+/* Notes where each array's elements are, once the nodes have their place. */
+static void
+index_elements (SvJsonTree *tree)
+{
+  gsize n_elements = 0;
+  guint *next;
+
+  for (guint i = 0; i < tree->n_nodes; i++)
+    if (tree->nodes[i].type == SV_JSON_ARRAY)
+      n_elements += tree->nodes[i].count;
+
+  tree->elements = next = g_new (guint, MAX (n_elements, 1));
+  for (guint i = 0; i < tree->n_nodes; i++)
+    {
+      SvJsonNode *array = &tree->nodes[i];
+      guint offset = 1;
+
+      if (array->type != SV_JSON_ARRAY)
+        continue;
+
+      array->v.elements = next;
+      for (guint k = 0; k < array->count; k++)
+        {
+          *next++ = offset;
+          offset += array[offset].span;
+        }
+    }
+}
+
 /**
  * sv_json_tree_parse:
  * @data: JSON text
@@ -524,11 +594,10 @@ sv_json_tree_parse (const char  *data,
                     GArray      *resource_spans,
                     GError     **error)
 {
-  g_autoptr(GString) scratch = g_string_sized_new (256);
-  /* A node takes at least two bytes of text, mostly many more. */
-  g_autoptr(GArray) nodes = g_array_sized_new (FALSE, FALSE, sizeof (SvJsonNode), MIN (length / 16 + 16, 1 << 20));
-  g_autofree char *strings = g_malloc (length + 1);
-  Reader r = { data, data, data + length, scratch, resource_spans, error, 0, nodes, strings, 0 };
+  g_autoptr(GString) scratch = NULL;
+  g_autoptr(GArray) nodes = NULL;
+  g_autofree char *strings = NULL;
+  Reader r = { 0, };
   SvJsonTree *tree;
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
@@ -536,7 +605,22 @@ sv_json_tree_parse (const char  *data,
   if (resource_spans != NULL)
     g_array_set_size (resource_spans, 0);
 
-  skip_space (&r);
+  /* Node counts and indexes are 32 bits; a node takes at least a byte. */
+  if (length > G_MAXUINT)
+    {
+      g_set_error (error, SV_ERROR, SV_ERROR_PROTOCOL, "%s", _("data too large to be read"));
+      return NULL;
+    }
+
+  scratch = g_string_sized_new (256);
+  /* A node takes at least two bytes of text, mostly many more. */
+  nodes = g_array_sized_new (FALSE, FALSE, sizeof (SvJsonNode), MIN (length / 16 + 16, 1 << 20));
+  strings = g_malloc (length + 1);
+  reader_init (&r, data, length, scratch, error);
+  r.spans = resource_spans;
+  r.nodes = nodes;
+  r.strings = strings;
+
   if (!read_value (&r, ROLE_ROOT, NULL))
     return NULL;
 
@@ -552,6 +636,7 @@ sv_json_tree_parse (const char  *data,
   tree->n_nodes = nodes->len;
   tree->nodes = (SvJsonNode *) g_array_free (g_steal_pointer (&nodes), FALSE);
   tree->strings = g_steal_pointer (&strings);
+  index_elements (tree);
   return tree;
 }
 
@@ -586,6 +671,7 @@ sv_json_tree_unref (SvJsonTree *tree)
 
   g_free (tree->nodes);
   g_free (tree->strings);
+  g_free (tree->elements);
   g_free (tree);
 }
 
@@ -750,15 +836,10 @@ const SvJsonNode *
 sv_json_node_get_element (const SvJsonNode *array,
                           guint             index)
 {
-  const SvJsonNode *child;
-
   if (array == NULL || array->type != SV_JSON_ARRAY || index >= array->count)
     return NULL;
 
-  child = array + 1;
-  for (guint i = 0; i < index; i++)
-    child += child->span;
-  return child;
+  return array + array->v.elements[index];
 }
 
 /**
@@ -928,8 +1009,8 @@ skip_value (Reader *r)
           break;
         case '"':
           for (r->p++; r->p < r->end && *r->p != '"'; r->p++)
-            if (*r->p == '\\')
-              r->p++;
+            if (*r->p == '\\' && ++r->p == r->end)
+              return FALSE;
           if (r->p >= r->end)
             return FALSE;
           r->p++;
@@ -972,14 +1053,16 @@ sv_json_reader_next_link (const char *data,
                           gboolean   *known)
 {
   g_autoptr(GString) scratch = g_string_sized_new (256);
-  Reader r = { data, data, data + length, scratch, NULL, NULL, 0, NULL, NULL, 0 };
+  Reader r = { 0, };
   g_autoptr(SvJsonTree) links = NULL;
   const char *links_start = NULL;
   const char *links_end = NULL;
   const SvJsonNode *link;
 
   *known = FALSE;
-  skip_space (&r);
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+
+  reader_init (&r, data, length, scratch, NULL);
   if (r.p >= r.end || *r.p != '{')
     return NULL;
   r.p++;
