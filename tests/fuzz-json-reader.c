@@ -123,5 +123,16 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     }
 
   copy = sv_json_node_to_json_node (root);
+
+  /* What this reader takes json-glib takes too (it is the more lenient),
+   * and reads to the same structure. */
+  {
+    g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+    g_autoptr(GError) glib_error = NULL;
+
+    if (!json_parser_load_from_data (parser, text, size, &glib_error))
+      g_error ("json-glib refuses what was read: %s", glib_error->message);
+    g_assert (json_node_get_node_type (json_parser_get_root (parser)) == json_node_get_node_type (copy));
+  }
   return 0;
 }
