@@ -69,6 +69,22 @@ read_row (const SvJsonNode *resource,
       (void) sv_medication_get_raw_json (medication);
       (void) sv_medication_compare (medication, medication);
     }
+
+  /* Resources fetched one by one (a Patient, a referenced Medication) are
+   * json-glib trees made into trees again. */
+  {
+    g_autoptr(JsonNode) json = sv_json_node_to_json_node (resource);
+    g_autoptr(SvJsonTree) again = sv_json_tree_new_from_object (json_node_get_object (json));
+    g_autoptr(SvProblem) from_json = sv_problem_new_from_json (json_node_get_object (json), NULL);
+    g_autoptr(SvMedication) medication_from_json = sv_medication_new_from_json (json_node_get_object (json), NULL);
+    g_autofree char *name_again = sv_fhir_patient_name (sv_json_tree_get_root (again));
+
+    g_assert (g_strcmp0 (name, name_again) == 0);
+    g_assert ((from_json != NULL) == (problem != NULL));
+    g_assert ((medication_from_json != NULL) == (medication != NULL));
+    if (problem != NULL)
+      g_assert (g_strcmp0 (sv_problem_get_display (problem), sv_problem_get_display (from_json)) == 0);
+  }
 }
 
 int

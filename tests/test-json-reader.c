@@ -364,6 +364,47 @@ test_documents (void)
 }
 
 static void
+test_from_object (void)
+{
+  /* json-glib writes 1e20 as "1e+20.0" and infinity as "inf.0"; neither
+   * can be read as JSON text, so the tree is made without text. */
+  const char *json = "{\"z\":1,\"big\":1e20,\"huge\":1e400,\"s\":\"\\u00e9\\n\\\"\",\"a\":[[],{},null,true,-7],"
+                     "\"o\":{\"k\":[1.5]},\"b\":false}";
+  g_autoptr(JsonNode) parsed = sv_json_reader_parse (json, strlen (json), NULL, NULL);
+  g_autoptr(SvJsonTree) tree = sv_json_tree_new_from_object (json_node_get_object (parsed));
+  g_autoptr(JsonNode) back = sv_json_node_to_json_node (sv_json_tree_get_root (tree));
+  g_autofree char *expected = json_to_string (parsed, FALSE);
+  g_autofree char *got = json_to_string (back, FALSE);
+  g_autoptr(JsonObject) deep_root = json_object_new ();
+  g_autoptr(SvJsonTree) deep_tree = NULL;
+  JsonArray *inner = json_array_new ();
+  const SvJsonNode *node;
+  guint depth = 1;
+
+  g_assert_cmpstr (got, ==, expected);
+  g_assert_cmpfloat (sv_json_node_get_double (sv_json_node_get_member (sv_json_tree_get_root (tree), "big"), 0),
+                     ==, 1e20);
+  g_assert_true (isinf (sv_json_node_get_double (sv_json_node_get_member (sv_json_tree_get_root (tree), "huge"), 0)));
+
+  /* A tree built deeper than a text could be read stops at the same depth. */
+  json_object_set_array_member (deep_root, "a", inner);
+  for (guint i = 0; i < 1000; i++)
+    {
+      JsonArray *next = json_array_new ();
+
+      json_array_add_array_element (inner, next);
+      inner = next;
+    }
+  deep_tree = sv_json_tree_new_from_object (deep_root);
+  node = sv_json_node_get_member (sv_json_tree_get_root (deep_tree), "a");
+  for (; sv_json_node_get_node_type (node) == SV_JSON_ARRAY; depth++)
+    node = sv_json_node_get_element (node, 0);
+  g_assert_cmpuint (depth, ==, 512);
+  g_assert_nonnull (node);
+  g_assert_cmpint (sv_json_node_get_node_type (node), ==, SV_JSON_NULL);
+}
+
+static void
 test_resource_spans (void)
 {
   const char *bundle =
@@ -440,6 +481,7 @@ main (int   argc,
   g_test_add_func ("/json-reader/text", test_text);
   g_test_add_func ("/json-reader/numbers", test_numbers);
   g_test_add_func ("/json-reader/documents", test_documents);
+  g_test_add_func ("/json-reader/from-object", test_from_object);
   g_test_add_func ("/json-reader/resource-spans", test_resource_spans);
   g_test_add_func ("/json-reader/next-link", test_next_link);
 

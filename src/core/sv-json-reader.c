@@ -339,15 +339,25 @@ read_number (Reader     *r,
   return TRUE;
 }
 
+/* @length bytes and a NUL, kept in the tree's string block. */
+static const char *
+keep_text (Reader     *r,
+           const char *text,
+           gsize       length)
+{
+  char *kept = r->strings + r->strings_used;
+
+  memcpy (kept, text, length);
+  kept[length] = '\0';
+  r->strings_used += length + 1;
+  return kept;
+}
+
 /* The scratch buffer's string, kept in the tree's string block. */
 static const char *
 keep_string (Reader *r)
 {
-  char *kept = r->strings + r->strings_used;
-
-  memcpy (kept, r->scratch->str, r->scratch->len + 1);
-  r->strings_used += r->scratch->len + 1;
-  return kept;
+  return keep_text (r, r->scratch->str, r->scratch->len);
 }
 
 static inline SvJsonNode *
@@ -574,6 +584,20 @@ index_elements (SvJsonTree *tree)
     }
 }
 
+static SvJsonTree *
+tree_new (GArray *nodes,
+          char   *strings)
+{
+  SvJsonTree *tree = g_new0 (SvJsonTree, 1);
+
+  g_atomic_ref_count_init (&tree->ref_count);
+  tree->n_nodes = nodes->len;
+  tree->nodes = (SvJsonNode *) g_array_free (nodes, FALSE);
+  tree->strings = strings;
+  index_elements (tree);
+  return tree;
+}
+
 /**
  * sv_json_tree_parse:
  * @data: JSON text
@@ -598,7 +622,6 @@ sv_json_tree_parse (const char  *data,
   g_autoptr(GArray) nodes = NULL;
   g_autofree char *strings = NULL;
   Reader r = { 0, };
-  SvJsonTree *tree;
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
 
@@ -631,13 +654,7 @@ sv_json_tree_parse (const char  *data,
       return NULL;
     }
 
-  tree = g_new0 (SvJsonTree, 1);
-  g_atomic_ref_count_init (&tree->ref_count);
-  tree->n_nodes = nodes->len;
-  tree->nodes = (SvJsonNode *) g_array_free (g_steal_pointer (&nodes), FALSE);
-  tree->strings = g_steal_pointer (&strings);
-  index_elements (tree);
-  return tree;
+  return tree_new (g_steal_pointer (&nodes), g_steal_pointer (&strings));
 }
 
 /**
@@ -689,6 +706,115 @@ sv_json_tree_get_root (SvJsonTree *tree)
   return tree->nodes;
 }
 
+static const char *
+value_string (JsonNode *node)
+{
+  const char *string = json_node_get_string (node);
+
+  return string != NULL ? string : "";
+}
+
+/* The nodes and string bytes that add_node() will add for @node. */
+static void
+measure_node (JsonNode *node,
+              guint     depth,
+              gsize    *n_nodes,
+              gsize    *n_bytes)
+{
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *child;
+
+  (*n_nodes)++;
+  if (depth >= MAX_DEPTH)
+    return;
+
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      json_object_iter_init (&iter, json_node_get_object (node));
+      while (json_object_iter_next (&iter, &name, &child))
+        {
+          *n_bytes += strlen (name) + 1;
+          measure_node (child, depth + 1, n_nodes, n_bytes);
+        }
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        measure_node (json_array_get_element (array, i), depth + 1, n_nodes, n_bytes);
+    }
+  else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    *n_bytes += strlen (value_string (node)) + 1;
+}
+
+/* @node, and what it holds, as nodes of the tree being made. What lies
+ * deeper than a parsed tree can is null. */
+static void
+add_node (Reader     *r,
+          JsonNode   *json,
+          const char *key,
+          guint       depth)
+{
+  guint index = r->nodes->len;
+  SvJsonNode node = { SV_JSON_NULL, 1, 0, key, { NULL } };
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *child;
+
+  if (depth < MAX_DEPTH && JSON_NODE_HOLDS_OBJECT (json))
+    node.type = SV_JSON_OBJECT;
+  else if (depth < MAX_DEPTH && JSON_NODE_HOLDS_ARRAY (json))
+    node.type = SV_JSON_ARRAY;
+  else if (depth < MAX_DEPTH && JSON_NODE_HOLDS_VALUE (json))
+    switch (json_node_get_value_type (json))
+      {
+      case G_TYPE_STRING:
+        node.type = SV_JSON_STRING;
+        node.v.string = keep_text (r, value_string (json), strlen (value_string (json)));
+        break;
+      case G_TYPE_INT64:
+        node.type = SV_JSON_INT;
+        node.v.integer = json_node_get_int (json);
+        break;
+      case G_TYPE_DOUBLE:
+        node.type = SV_JSON_DOUBLE;
+        node.v.number = json_node_get_double (json);
+        break;
+      case G_TYPE_BOOLEAN:
+        node.type = SV_JSON_BOOLEAN;
+        node.v.boolean = json_node_get_boolean (json);
+        break;
+      default:
+        break;
+      }
+  g_array_append_val (r->nodes, node);
+
+  if (node.type == SV_JSON_OBJECT)
+    {
+      /* In the order the members were read, as json_to_string() has them. */
+      json_object_iter_init_ordered (&iter, json_node_get_object (json));
+      while (json_object_iter_next_ordered (&iter, &name, &child))
+        {
+          add_node (r, child, keep_text (r, name, strlen (name)), depth + 1);
+          node_at (r, index)->count++;
+        }
+    }
+  else if (node.type == SV_JSON_ARRAY)
+    {
+      JsonArray *array = json_node_get_array (json);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          add_node (r, json_array_get_element (array, i), NULL, depth + 1);
+          node_at (r, index)->count++;
+        }
+    }
+
+  node_at (r, index)->span = r->nodes->len - index;
+}
+
 /**
  * sv_json_tree_new_from_object:
  * @object: a json-glib object
@@ -701,16 +827,22 @@ SvJsonTree *
 sv_json_tree_new_from_object (JsonObject *object)
 {
   g_autoptr(JsonNode) node = json_node_alloc ();
-  g_autofree char *text = NULL;
-  SvJsonTree *tree;
+  g_autoptr(GArray) nodes = NULL;
+  gsize n_nodes = 0;
+  gsize n_bytes = 0;
+  Reader r = { 0, };
 
   g_return_val_if_fail (object != NULL, NULL);
 
+  /* Not through json-glib's text: it writes numbers such as 1e20 as
+   * "1e+20.0", and infinity as "inf.0", which no JSON reader takes. */
   json_node_init_object (node, object);
-  text = json_to_string (node, FALSE);
-  tree = sv_json_tree_parse (text, strlen (text), NULL, NULL);
-  g_assert (tree != NULL);
-  return tree;
+  measure_node (node, 0, &n_nodes, &n_bytes);
+  nodes = g_array_sized_new (FALSE, FALSE, sizeof (SvJsonNode), n_nodes);
+  r.nodes = nodes;
+  r.strings = g_malloc (n_bytes + 1);
+  add_node (&r, node, NULL, 0);
+  return tree_new (g_steal_pointer (&nodes), r.strings);
 }
 
 /**
