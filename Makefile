@@ -101,8 +101,12 @@ bench: bench-deps $(RELEASE_BUILD)/build.ninja
 	$(NINJA) -C $(RELEASE_BUILD)
 	@tools/bench.sh $(RELEASE_BUILD)
 
+# FUZZ_SECONDS in all, half for the validator, half for the page reader.
 fuzz: test-deps build
-	@subprojects/token-validator/tests/fuzz.sh $${FUZZ_SECONDS:-300}
+	@total=$${FUZZ_SECONDS:-300}; status=0; \
+	subprojects/token-validator/tests/fuzz.sh $$((total / 2)) || status=$$?; \
+	tests/fuzz-json-reader.sh $$((total - total / 2)) || status=$$?; \
+	exit $$status
 
 lambda: deps build
 	@subprojects/token-validator/deploy/build-lambda-zip.sh $(BUILD)/subprojects/token-validator $(BUILD)

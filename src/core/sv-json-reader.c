@@ -24,12 +24,18 @@
  * asked for while this one is read), and make json-glib trees for callers
  * that want those.
  *
- * Like json-glib it accepts raw control characters inside strings and keeps
- * the last of duplicate members; unlike it, it takes no comments, single
- * quotes or numbers like "01" or ".5", which no FHIR server sends. An
- * integer too large for 64 bits is read as a double. Nothing a server sends
- * can make it crash: nesting is limited, every read is bounded by the
- * length. */
+ * Like json-glib it accepts raw control characters inside strings, any
+ * value at the top, and a byte order mark before it, and keeps the last of
+ * duplicate members; a number beyond a double's range is infinity or 0, as
+ * there. Unlike it, it takes no comments, single quotes or numbers like
+ * "01" or ".5", which no FHIR server sends; it refuses a lone surrogate
+ * (json-glib makes invalid UTF-8 of it) and \u0000 (json-glib cuts the
+ * string there, which could hide the rest of it); and an integer too large
+ * for 64 bits is read as a double (json-glib wraps it around). Nothing a
+ * server sends can make it crash or take long: nesting is limited to 512
+ * levels, every read is bounded by the length (no NUL needed), sizes are
+ * checked against 32-bit node counts, and elements are found by index in
+ * constant time. */
 
 struct _SvJsonNode
 {
@@ -43,10 +49,14 @@ struct _SvJsonNode
   const char *key;
   union
   {
-    const char *string;
-    gint64      integer;
-    double      number;
-    gboolean    boolean;
+    const char  *string;
+    gint64       integer;
+    double       number;
+    gboolean     boolean;
+    /* An array's elements: how many nodes further each one is, so that
+     * reading them by index takes as long as the array is long, not as
+     * that squared. */
+    const guint *elements;
   } v;
 };
 
@@ -56,6 +66,7 @@ struct _SvJsonTree
   SvJsonNode      *nodes;
   guint            n_nodes;
   char            *strings;
+  guint           *elements;
 };
 
 #define MAX_DEPTH 512
@@ -107,6 +118,30 @@ skip_space (Reader *r)
 {
   while (r->p < r->end && (*r->p == ' ' || *r->p == '\n' || *r->p == '\r' || *r->p == '\t'))
     r->p++;
+}
+
+/* Starts reading @data: after a byte order mark, which RFC 8259 allows a
+ * reader to skip (as json-glib does), and white space. Offsets stay those
+ * in @data. */
+static void
+reader_init (Reader     *r,
+             const char *data,
+             gsize       length,
+             GString    *scratch,
+             GError    **error)
+{
+  static const char bom[] = "\xef\xbb\xbf";
+
+  /* Even no text has a start and an end. */
+  if (data == NULL)
+    data = "";
+  r->start = r->p = data;
+  r->end = data + length;
+  r->scratch = scratch;
+  r->error = error;
+  if (length >= 3 && memcmp (data, bom, 3) == 0)
+    r->p += 3;
+  skip_space (r);
 }
 
 static int
@@ -183,6 +218,12 @@ read_escape (Reader *r)
     }
   else if (c >= 0xdc00 && c <= 0xdfff)
     return fail (r, _("invalid \\u escape"));
+  else if (c == 0)
+    {
+      /* A C string would end there, and hide the rest. */
+      r->p -= 6;
+      return fail (r, _("a NUL character in a string"));
+    }
   g_string_append_unichar (r->scratch, c);
   return TRUE;
 }
@@ -298,15 +339,25 @@ read_number (Reader     *r,
   return TRUE;
 }
 
+/* @length bytes and a NUL, kept in the tree's string block. */
+static const char *
+keep_text (Reader     *r,
+           const char *text,
+           gsize       length)
+{
+  char *kept = r->strings + r->strings_used;
+
+  memcpy (kept, text, length);
+  kept[length] = '\0';
+  r->strings_used += length + 1;
+  return kept;
+}
+
 /* The scratch buffer's string, kept in the tree's string block. */
 static const char *
 keep_string (Reader *r)
 {
-  char *kept = r->strings + r->strings_used;
-
-  memcpy (kept, r->scratch->str, r->scratch->len + 1);
-  r->strings_used += r->scratch->len + 1;
-  return kept;
+  return keep_text (r, r->scratch->str, r->scratch->len);
 }
 
 static inline SvJsonNode *
@@ -504,6 +555,49 @@ read_value (Reader     *r,
   return ok;
 }
 
+/* Notes where each array's elements are, once the nodes have their place. */
+static void
+index_elements (SvJsonTree *tree)
+{
+  gsize n_elements = 0;
+  guint *next;
+
+  for (guint i = 0; i < tree->n_nodes; i++)
+    if (tree->nodes[i].type == SV_JSON_ARRAY)
+      n_elements += tree->nodes[i].count;
+
+  tree->elements = next = g_new (guint, MAX (n_elements, 1));
+  for (guint i = 0; i < tree->n_nodes; i++)
+    {
+      SvJsonNode *array = &tree->nodes[i];
+      guint offset = 1;
+
+      if (array->type != SV_JSON_ARRAY)
+        continue;
+
+      array->v.elements = next;
+      for (guint k = 0; k < array->count; k++)
+        {
+          *next++ = offset;
+          offset += array[offset].span;
+        }
+    }
+}
+
+static SvJsonTree *
+tree_new (GArray *nodes,
+          char   *strings)
+{
+  SvJsonTree *tree = g_new0 (SvJsonTree, 1);
+
+  g_atomic_ref_count_init (&tree->ref_count);
+  tree->n_nodes = nodes->len;
+  tree->nodes = (SvJsonNode *) g_array_free (nodes, FALSE);
+  tree->strings = strings;
+  index_elements (tree);
+  return tree;
+}
+
 /**
  * sv_json_tree_parse:
  * @data: JSON text
@@ -524,19 +618,32 @@ sv_json_tree_parse (const char  *data,
                     GArray      *resource_spans,
                     GError     **error)
 {
-  g_autoptr(GString) scratch = g_string_sized_new (256);
-  /* A node takes at least two bytes of text, mostly many more. */
-  g_autoptr(GArray) nodes = g_array_sized_new (FALSE, FALSE, sizeof (SvJsonNode), MIN (length / 16 + 16, 1 << 20));
-  g_autofree char *strings = g_malloc (length + 1);
-  Reader r = { data, data, data + length, scratch, resource_spans, error, 0, nodes, strings, 0 };
-  SvJsonTree *tree;
+  g_autoptr(GString) scratch = NULL;
+  g_autoptr(GArray) nodes = NULL;
+  g_autofree char *strings = NULL;
+  Reader r = { 0, };
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
 
   if (resource_spans != NULL)
     g_array_set_size (resource_spans, 0);
 
-  skip_space (&r);
+  /* Node counts and indexes are 32 bits; a node takes at least a byte. */
+  if (length > G_MAXUINT)
+    {
+      g_set_error (error, SV_ERROR, SV_ERROR_PROTOCOL, "%s", _("data too large to be read"));
+      return NULL;
+    }
+
+  scratch = g_string_sized_new (256);
+  /* A node takes at least two bytes of text, mostly many more. */
+  nodes = g_array_sized_new (FALSE, FALSE, sizeof (SvJsonNode), MIN (length / 16 + 16, 1 << 20));
+  strings = g_malloc (length + 1);
+  reader_init (&r, data, length, scratch, error);
+  r.spans = resource_spans;
+  r.nodes = nodes;
+  r.strings = strings;
+
   if (!read_value (&r, ROLE_ROOT, NULL))
     return NULL;
 
@@ -547,12 +654,7 @@ sv_json_tree_parse (const char  *data,
       return NULL;
     }
 
-  tree = g_new0 (SvJsonTree, 1);
-  g_atomic_ref_count_init (&tree->ref_count);
-  tree->n_nodes = nodes->len;
-  tree->nodes = (SvJsonNode *) g_array_free (g_steal_pointer (&nodes), FALSE);
-  tree->strings = g_steal_pointer (&strings);
-  return tree;
+  return tree_new (g_steal_pointer (&nodes), g_steal_pointer (&strings));
 }
 
 /**
@@ -586,6 +688,7 @@ sv_json_tree_unref (SvJsonTree *tree)
 
   g_free (tree->nodes);
   g_free (tree->strings);
+  g_free (tree->elements);
   g_free (tree);
 }
 
@@ -603,6 +706,115 @@ sv_json_tree_get_root (SvJsonTree *tree)
   return tree->nodes;
 }
 
+static const char *
+value_string (JsonNode *node)
+{
+  const char *string = json_node_get_string (node);
+
+  return string != NULL ? string : "";
+}
+
+/* The nodes and string bytes that add_node() will add for @node. */
+static void
+measure_node (JsonNode *node,
+              guint     depth,
+              gsize    *n_nodes,
+              gsize    *n_bytes)
+{
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *child;
+
+  (*n_nodes)++;
+  if (depth >= MAX_DEPTH)
+    return;
+
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      json_object_iter_init (&iter, json_node_get_object (node));
+      while (json_object_iter_next (&iter, &name, &child))
+        {
+          *n_bytes += strlen (name) + 1;
+          measure_node (child, depth + 1, n_nodes, n_bytes);
+        }
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        measure_node (json_array_get_element (array, i), depth + 1, n_nodes, n_bytes);
+    }
+  else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    *n_bytes += strlen (value_string (node)) + 1;
+}
+
+/* @node, and what it holds, as nodes of the tree being made. What lies
+ * deeper than a parsed tree can is null. */
+static void
+add_node (Reader     *r,
+          JsonNode   *json,
+          const char *key,
+          guint       depth)
+{
+  guint index = r->nodes->len;
+  SvJsonNode node = { SV_JSON_NULL, 1, 0, key, { NULL } };
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *child;
+
+  if (depth < MAX_DEPTH && JSON_NODE_HOLDS_OBJECT (json))
+    node.type = SV_JSON_OBJECT;
+  else if (depth < MAX_DEPTH && JSON_NODE_HOLDS_ARRAY (json))
+    node.type = SV_JSON_ARRAY;
+  else if (depth < MAX_DEPTH && JSON_NODE_HOLDS_VALUE (json))
+    switch (json_node_get_value_type (json))
+      {
+      case G_TYPE_STRING:
+        node.type = SV_JSON_STRING;
+        node.v.string = keep_text (r, value_string (json), strlen (value_string (json)));
+        break;
+      case G_TYPE_INT64:
+        node.type = SV_JSON_INT;
+        node.v.integer = json_node_get_int (json);
+        break;
+      case G_TYPE_DOUBLE:
+        node.type = SV_JSON_DOUBLE;
+        node.v.number = json_node_get_double (json);
+        break;
+      case G_TYPE_BOOLEAN:
+        node.type = SV_JSON_BOOLEAN;
+        node.v.boolean = json_node_get_boolean (json);
+        break;
+      default:
+        break;
+      }
+  g_array_append_val (r->nodes, node);
+
+  if (node.type == SV_JSON_OBJECT)
+    {
+      /* In the order the members were read, as json_to_string() has them. */
+      json_object_iter_init_ordered (&iter, json_node_get_object (json));
+      while (json_object_iter_next_ordered (&iter, &name, &child))
+        {
+          add_node (r, child, keep_text (r, name, strlen (name)), depth + 1);
+          node_at (r, index)->count++;
+        }
+    }
+  else if (node.type == SV_JSON_ARRAY)
+    {
+      JsonArray *array = json_node_get_array (json);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          add_node (r, json_array_get_element (array, i), NULL, depth + 1);
+          node_at (r, index)->count++;
+        }
+    }
+
+  node_at (r, index)->span = r->nodes->len - index;
+}
+
 /**
  * sv_json_tree_new_from_object:
  * @object: a json-glib object
@@ -615,16 +827,22 @@ SvJsonTree *
 sv_json_tree_new_from_object (JsonObject *object)
 {
   g_autoptr(JsonNode) node = json_node_alloc ();
-  g_autofree char *text = NULL;
-  SvJsonTree *tree;
+  g_autoptr(GArray) nodes = NULL;
+  gsize n_nodes = 0;
+  gsize n_bytes = 0;
+  Reader r = { 0, };
 
   g_return_val_if_fail (object != NULL, NULL);
 
+  /* Not through json-glib's text: it writes numbers such as 1e20 as
+   * "1e+20.0", and infinity as "inf.0", which no JSON reader takes. */
   json_node_init_object (node, object);
-  text = json_to_string (node, FALSE);
-  tree = sv_json_tree_parse (text, strlen (text), NULL, NULL);
-  g_assert (tree != NULL);
-  return tree;
+  measure_node (node, 0, &n_nodes, &n_bytes);
+  nodes = g_array_sized_new (FALSE, FALSE, sizeof (SvJsonNode), n_nodes);
+  r.nodes = nodes;
+  r.strings = g_malloc (n_bytes + 1);
+  add_node (&r, node, NULL, 0);
+  return tree_new (g_steal_pointer (&nodes), r.strings);
 }
 
 /**
@@ -750,15 +968,10 @@ const SvJsonNode *
 sv_json_node_get_element (const SvJsonNode *array,
                           guint             index)
 {
-  const SvJsonNode *child;
-
   if (array == NULL || array->type != SV_JSON_ARRAY || index >= array->count)
     return NULL;
 
-  child = array + 1;
-  for (guint i = 0; i < index; i++)
-    child += child->span;
-  return child;
+  return array + array->v.elements[index];
 }
 
 /**
@@ -928,8 +1141,8 @@ skip_value (Reader *r)
           break;
         case '"':
           for (r->p++; r->p < r->end && *r->p != '"'; r->p++)
-            if (*r->p == '\\')
-              r->p++;
+            if (*r->p == '\\' && ++r->p == r->end)
+              return FALSE;
           if (r->p >= r->end)
             return FALSE;
           r->p++;
@@ -972,14 +1185,16 @@ sv_json_reader_next_link (const char *data,
                           gboolean   *known)
 {
   g_autoptr(GString) scratch = g_string_sized_new (256);
-  Reader r = { data, data, data + length, scratch, NULL, NULL, 0, NULL, NULL, 0 };
+  Reader r = { 0, };
   g_autoptr(SvJsonTree) links = NULL;
   const char *links_start = NULL;
   const char *links_end = NULL;
   const SvJsonNode *link;
 
   *known = FALSE;
-  skip_space (&r);
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+
+  reader_init (&r, data, length, scratch, NULL);
   if (r.p >= r.end || *r.p != '{')
     return NULL;
   r.p++;
