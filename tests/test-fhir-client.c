@@ -7,6 +7,7 @@
 #include "sv-error.h"
 #include "sv-fhir-client.h"
 #include "sv-fhir-value.h"
+#include "sv-patient-search.h"
 #include "sv-scope.h"
 #include "sv-static-bearer.h"
 #include "sv-test-fhir-server.h"
@@ -411,6 +412,48 @@ test_truncated (Fixture       *fixture,
   g_assert_cmpuint (sv_test_fhir_server_count (fixture->server, "Condition"), <=, 3);
 }
 
+
+/* The picker's search: when a later page cannot be read, the matches of
+ * the first are given with the reason, not as if they were all. */
+static void
+test_patient_search_partial (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  gboolean truncate = GPOINTER_TO_UINT (data);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) matches = NULL;
+  g_autofree char *reason = NULL;
+
+  for (guint i = 0; i < 60; i++)
+    {
+      g_autofree char *json =
+        g_strdup_printf ("{\"resourceType\":\"Patient\",\"id\":\"pt-%u\","
+                         "\"name\":[{\"family\":\"Smith\",\"given\":[\"Ann %u\"]}]}", i, i);
+
+      sv_test_fhir_server_add_json (fixture->server, json);
+    }
+  sv_test_fhir_server_set_page_size (fixture->server, 25);
+  if (truncate)
+    sv_test_fhir_server_set_truncated (fixture->server, "Patient", 2);
+
+  sv_patient_search_async (fixture->client, "Smith", NULL, store_result_cb, fixture);
+  wait_result (fixture);
+  matches = sv_patient_search_finish (fixture->result, &reason, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (matches);
+  if (!truncate)
+    {
+      g_assert_cmpuint (matches->len, ==, 60);
+      g_assert_null (reason);
+      return;
+    }
+
+  g_test_message ("partial: %s", reason);
+  g_assert_cmpuint (matches->len, ==, 25);
+  g_assert_nonnull (reason);
+  g_assert_nonnull (strstr (reason, "page 2 could not be read"));
+}
+
 static void
 test_read (Fixture       *fixture,
            gconstpointer  data)
@@ -600,6 +643,10 @@ main (int   argc,
               fixture_tear_down);
   g_test_add ("/fhir-client/truncated-later-page", Fixture, GUINT_TO_POINTER (2), fixture_set_up, test_truncated,
               fixture_tear_down);
+  g_test_add ("/fhir-client/patient-search-complete", Fixture, GUINT_TO_POINTER (FALSE), fixture_set_up,
+              test_patient_search_partial, fixture_tear_down);
+  g_test_add ("/fhir-client/patient-search-partial", Fixture, GUINT_TO_POINTER (TRUE), fixture_set_up,
+              test_patient_search_partial, fixture_tear_down);
   ADD ("/fhir-client/read", test_read);
   ADD ("/fhir-client/cancel", test_cancel);
   ADD ("/fhir-client/cancel-retry-wait", test_cancel_retry_wait);
