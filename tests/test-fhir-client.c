@@ -477,6 +477,56 @@ test_read (Fixture       *fixture,
   g_assert_nonnull (strstr (error->message, "Resource not found"));
 }
 
+
+static JsonObject *
+read_resource (Fixture     *fixture,
+               const char  *type,
+               const char  *id,
+               GError     **error)
+{
+  g_clear_object (&fixture->result);
+  sv_fhir_client_read_async (fixture->client, type, id, NULL, store_result_cb, fixture);
+  wait_result (fixture);
+  return sv_fhir_client_read_finish (fixture->client, fixture->result, error);
+}
+
+/* A response larger than the limit is refused, whether its length is
+ * announced (Content-Length) or only seen while reading (chunked); one
+ * just under it is read; the client keeps working afterwards. */
+static void
+test_body_limit (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  gboolean chunked = GPOINTER_TO_UINT (data);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) patient = NULL;
+
+  sv_fhir_client_set_max_body_size (fixture->client, 1024 * 1024);
+  sv_test_fhir_server_add_json (fixture->server, "{\"resourceType\":\"Observation\",\"id\":\"o1\"}");
+
+  sv_test_fhir_server_set_big_body (fixture->server, "Patient", 1024 * 1024 - 10, chunked);
+  patient = read_resource (fixture, "Patient", "big", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (patient, "id"), ==, "big");
+  g_clear_pointer (&patient, json_object_unref);
+
+  sv_test_fhir_server_set_big_body (fixture->server, "Patient", 8 * 1024 * 1024, chunked);
+  patient = read_resource (fixture, "Patient", "big", &error);
+  g_assert_null (patient);
+  g_assert_error (error, SV_ERROR, SV_ERROR_PROTOCOL);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "larger than 1.0\u00a0MiB"));
+  /* Announced, the size is named too. */
+  g_assert_true (chunked == (strstr (error->message, "(8.0\u00a0MiB)") == NULL));
+  g_assert_nonnull (strstr (error->message, "smaller pages"));
+  g_clear_error (&error);
+
+  /* The next request works. */
+  patient = read_resource (fixture, "Observation", "o1", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (patient, "id"), ==, "o1");
+}
+
 static void
 test_cancel (Fixture       *fixture,
              gconstpointer  data)
@@ -648,6 +698,10 @@ main (int   argc,
   g_test_add ("/fhir-client/patient-search-partial", Fixture, GUINT_TO_POINTER (TRUE), fixture_set_up,
               test_patient_search_partial, fixture_tear_down);
   ADD ("/fhir-client/read", test_read);
+  g_test_add ("/fhir-client/body-limit", Fixture, GUINT_TO_POINTER (FALSE), fixture_set_up, test_body_limit,
+              fixture_tear_down);
+  g_test_add ("/fhir-client/body-limit-chunked", Fixture, GUINT_TO_POINTER (TRUE), fixture_set_up, test_body_limit,
+              fixture_tear_down);
   ADD ("/fhir-client/cancel", test_cancel);
   ADD ("/fhir-client/cancel-retry-wait", test_cancel_retry_wait);
   ADD ("/fhir-client/resolve-batched", test_resolve_batched);
