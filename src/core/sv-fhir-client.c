@@ -765,6 +765,7 @@ typedef struct
   GInputStream *stream;
   GByteArray   *body;
   gsize         body_len;
+  gsize         expected;
 } Fetch;
 
 /* Drops a body stream without reading the rest of it: closing it with a
@@ -787,6 +788,7 @@ fetch_drop_stream (Fetch *fetch)
   g_clear_object (&fetch->stream);
   g_clear_pointer (&fetch->body, g_byte_array_unref);
   fetch->body_len = 0;
+  fetch->expected = 0;
 }
 
 static void
@@ -965,6 +967,7 @@ fetch_read_cb (GObject      *object,
   g_input_stream_close_async (fetch->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
   g_clear_object (&fetch->stream);
   fetch->body_len = 0;
+  fetch->expected = 0;
   fetch_got_body (task, body);
 }
 
@@ -972,10 +975,13 @@ static void
 fetch_read_more (GTask *task)
 {
   Fetch *fetch = g_task_get_task_data (task);
+  /* With a known length, the rest and one byte more (to see the end, or a
+   * server sending more than it said) fit the buffer as it was sized. */
+  gsize want = fetch->expected > fetch->body_len ? fetch->expected - fetch->body_len + 1 : READ_CHUNK;
 
-  if (fetch->body->len < fetch->body_len + READ_CHUNK)
-    g_byte_array_set_size (fetch->body, fetch->body_len + READ_CHUNK);
-  g_input_stream_read_async (fetch->stream, fetch->body->data + fetch->body_len, READ_CHUNK, G_PRIORITY_DEFAULT,
+  if (fetch->body->len < fetch->body_len + want)
+    g_byte_array_set_size (fetch->body, fetch->body_len + want);
+  g_input_stream_read_async (fetch->stream, fetch->body->data + fetch->body_len, want, G_PRIORITY_DEFAULT,
                              g_task_get_cancellable (task), fetch_read_cb, task);
 }
 
@@ -1016,7 +1022,8 @@ fetch_sent_cb (GObject      *object,
 
   /* Sized up front when the length is known, so that the buffer is not
    * grown (and copied) while reading. */
-  fetch->body = g_byte_array_sized_new (length > 0 ? (guint) length + 1 : READ_CHUNK);
+  fetch->expected = length > 0 ? (gsize) length : 0;
+  fetch->body = g_byte_array_sized_new (fetch->expected + 1 > READ_CHUNK ? fetch->expected + 1 : READ_CHUNK);
   fetch->body_len = 0;
   fetch_read_more (task);
 }
