@@ -49,6 +49,9 @@ struct _SvTestFhirServer
   GPtrArray  *log;
   GHashTable *pages;
   guint       next_page;
+  char       *big_type;
+  gsize       big_size;
+  gboolean    big_chunked;
 };
 
 static void
@@ -104,6 +107,35 @@ respond (SoupServerMessage *msg,
   soup_server_message_set_status (msg, status, NULL);
   soup_server_message_set_response (msg, "application/fhir+json", SOUP_MEMORY_COPY,
                                     body, strlen (body));
+}
+
+/* A resource of exactly big_size bytes, its text padded with 'x'. */
+static void
+respond_big (SvTestFhirServer  *self,
+             SoupServerMessage *msg,
+             const char        *type)
+{
+  g_autofree char *head = g_strdup_printf ("{\"resourceType\":\"%s\",\"id\":\"big\",\"text\":\"", type);
+  gsize size = MAX (self->big_size, strlen (head) + 2);
+  char *body = g_malloc (size);
+  SoupMessageBody *response = soup_server_message_get_response_body (msg);
+
+  memcpy (body, head, strlen (head));
+  memset (body + strlen (head), 'x', size - strlen (head) - 2);
+  memcpy (body + size - 2, "\"}", 2);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  if (!self->big_chunked)
+    {
+      soup_server_message_set_response (msg, "application/fhir+json", SOUP_MEMORY_TAKE, body, size);
+      return;
+    }
+
+  soup_message_headers_set_encoding (soup_server_message_get_response_headers (msg), SOUP_ENCODING_CHUNKED);
+  soup_message_headers_set_content_type (soup_server_message_get_response_headers (msg), "application/fhir+json", NULL);
+  for (gsize offset = 0; offset < size; offset += 65536)
+    soup_message_body_append (response, SOUP_MEMORY_COPY, body + offset, MIN (65536, size - offset));
+  soup_message_body_complete (response);
+  g_free (body);
 }
 
 static void
@@ -315,6 +347,12 @@ handle (SoupServer        *server,
       return;
     }
 
+  if (self->big_type != NULL && g_strcmp0 (self->big_type, type) == 0)
+    {
+      respond_big (self, msg, type);
+      return;
+    }
+
   for (guint i = 0; i < self->faults->len; i++)
     {
       Fault *fault = g_ptr_array_index (self->faults, i);
@@ -474,6 +512,7 @@ sv_test_fhir_server_free (SvTestFhirServer *self)
   g_object_unref (self->server);
   g_free (self->base_url);
   g_free (self->include);
+  g_free (self->big_type);
   g_hash_table_unref (self->resources);
   g_hash_table_unref (self->tokens);
   g_hash_table_unref (self->token_limits);
@@ -653,6 +692,20 @@ sv_test_fhir_server_set_next_override (SvTestFhirServer *self,
                                        const char       *url)
 {
   g_hash_table_replace (self->next_overrides, g_strdup_printf ("%s#%u", resource_type, page), g_strdup (url));
+}
+
+/* Every request for @resource_type is answered with one resource of
+ * @size bytes, with a Content-Length or @chunked. */
+void
+sv_test_fhir_server_set_big_body (SvTestFhirServer *self,
+                                  const char       *resource_type,
+                                  gsize             size,
+                                  gboolean          chunked)
+{
+  g_free (self->big_type);
+  self->big_type = g_strdup (resource_type);
+  self->big_size = size;
+  self->big_chunked = chunked;
 }
 
 void

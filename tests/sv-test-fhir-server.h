@@ -54,6 +54,10 @@ void              sv_test_fhir_server_set_next_override (SvTestFhirServer   *sel
                                                          const char         *resource_type,
                                                          guint               page,
                                                          const char         *url);
+void              sv_test_fhir_server_set_big_body      (SvTestFhirServer   *self,
+                                                         const char         *resource_type,
+                                                         gsize               size,
+                                                         gboolean            chunked);
 void              sv_test_fhir_server_set_hold          (SvTestFhirServer   *self,
                                                          const char         *resource_type,
                                                          gboolean            hold);

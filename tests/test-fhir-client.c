@@ -7,6 +7,7 @@
 #include "sv-error.h"
 #include "sv-fhir-client.h"
 #include "sv-fhir-value.h"
+#include "sv-patient-search.h"
 #include "sv-scope.h"
 #include "sv-static-bearer.h"
 #include "sv-test-fhir-server.h"
@@ -411,6 +412,48 @@ test_truncated (Fixture       *fixture,
   g_assert_cmpuint (sv_test_fhir_server_count (fixture->server, "Condition"), <=, 3);
 }
 
+
+/* The picker's search: when a later page cannot be read, the matches of
+ * the first are given with the reason, not as if they were all. */
+static void
+test_patient_search_partial (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  gboolean truncate = GPOINTER_TO_UINT (data);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) matches = NULL;
+  g_autofree char *reason = NULL;
+
+  for (guint i = 0; i < 60; i++)
+    {
+      g_autofree char *json =
+        g_strdup_printf ("{\"resourceType\":\"Patient\",\"id\":\"pt-%u\","
+                         "\"name\":[{\"family\":\"Smith\",\"given\":[\"Ann %u\"]}]}", i, i);
+
+      sv_test_fhir_server_add_json (fixture->server, json);
+    }
+  sv_test_fhir_server_set_page_size (fixture->server, 25);
+  if (truncate)
+    sv_test_fhir_server_set_truncated (fixture->server, "Patient", 2);
+
+  sv_patient_search_async (fixture->client, "Smith", NULL, store_result_cb, fixture);
+  wait_result (fixture);
+  matches = sv_patient_search_finish (fixture->result, &reason, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (matches);
+  if (!truncate)
+    {
+      g_assert_cmpuint (matches->len, ==, 60);
+      g_assert_null (reason);
+      return;
+    }
+
+  g_test_message ("partial: %s", reason);
+  g_assert_cmpuint (matches->len, ==, 25);
+  g_assert_nonnull (reason);
+  g_assert_nonnull (strstr (reason, "page 2 could not be read"));
+}
+
 static void
 test_read (Fixture       *fixture,
            gconstpointer  data)
@@ -432,6 +475,56 @@ test_read (Fixture       *fixture,
   g_assert_null (sv_fhir_client_read_finish (fixture->client, fixture->result, &error));
   g_assert_error (error, SV_ERROR, SV_ERROR_NETWORK);
   g_assert_nonnull (strstr (error->message, "Resource not found"));
+}
+
+
+static JsonObject *
+read_resource (Fixture     *fixture,
+               const char  *type,
+               const char  *id,
+               GError     **error)
+{
+  g_clear_object (&fixture->result);
+  sv_fhir_client_read_async (fixture->client, type, id, NULL, store_result_cb, fixture);
+  wait_result (fixture);
+  return sv_fhir_client_read_finish (fixture->client, fixture->result, error);
+}
+
+/* A response larger than the limit is refused, whether its length is
+ * announced (Content-Length) or only seen while reading (chunked); one
+ * just under it is read; the client keeps working afterwards. */
+static void
+test_body_limit (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  gboolean chunked = GPOINTER_TO_UINT (data);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) patient = NULL;
+
+  sv_fhir_client_set_max_body_size (fixture->client, 1024 * 1024);
+  sv_test_fhir_server_add_json (fixture->server, "{\"resourceType\":\"Observation\",\"id\":\"o1\"}");
+
+  sv_test_fhir_server_set_big_body (fixture->server, "Patient", 1024 * 1024 - 10, chunked);
+  patient = read_resource (fixture, "Patient", "big", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (patient, "id"), ==, "big");
+  g_clear_pointer (&patient, json_object_unref);
+
+  sv_test_fhir_server_set_big_body (fixture->server, "Patient", 8 * 1024 * 1024, chunked);
+  patient = read_resource (fixture, "Patient", "big", &error);
+  g_assert_null (patient);
+  g_assert_error (error, SV_ERROR, SV_ERROR_PROTOCOL);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "larger than 1.0\u00a0MiB"));
+  /* Announced, the size is named too. */
+  g_assert_true (chunked == (strstr (error->message, "(8.0\u00a0MiB)") == NULL));
+  g_assert_nonnull (strstr (error->message, "smaller pages"));
+  g_clear_error (&error);
+
+  /* The next request works. */
+  patient = read_resource (fixture, "Observation", "o1", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (patient, "id"), ==, "o1");
 }
 
 static void
@@ -600,7 +693,15 @@ main (int   argc,
               fixture_tear_down);
   g_test_add ("/fhir-client/truncated-later-page", Fixture, GUINT_TO_POINTER (2), fixture_set_up, test_truncated,
               fixture_tear_down);
+  g_test_add ("/fhir-client/patient-search-complete", Fixture, GUINT_TO_POINTER (FALSE), fixture_set_up,
+              test_patient_search_partial, fixture_tear_down);
+  g_test_add ("/fhir-client/patient-search-partial", Fixture, GUINT_TO_POINTER (TRUE), fixture_set_up,
+              test_patient_search_partial, fixture_tear_down);
   ADD ("/fhir-client/read", test_read);
+  g_test_add ("/fhir-client/body-limit", Fixture, GUINT_TO_POINTER (FALSE), fixture_set_up, test_body_limit,
+              fixture_tear_down);
+  g_test_add ("/fhir-client/body-limit-chunked", Fixture, GUINT_TO_POINTER (TRUE), fixture_set_up, test_body_limit,
+              fixture_tear_down);
   ADD ("/fhir-client/cancel", test_cancel);
   ADD ("/fhir-client/cancel-retry-wait", test_cancel_retry_wait);
   ADD ("/fhir-client/resolve-batched", test_resolve_batched);

@@ -730,6 +730,78 @@ check_one_medication_type_fails (SvWindow *window)
   g_assert_null (sv_record_section_get_notice (medications));
 }
 
+
+static gboolean
+load_finished (gpointer user_data)
+{
+  return !sv_patient_record_get_loading (sv_patient_view_get_record (user_data));
+}
+
+/* The Patient read fails: on a refresh of the same patient the banner
+ * keeps what was read before, with its time and the error; for another
+ * patient the view says it could not be read, with Retry, instead of a
+ * banner of "Not known". */
+static void
+check_patient_read_fails (SvWindow *window)
+{
+  SvPatientView *view = sv_window_get_patient_view (window);
+  SvPatientRecord *record = sv_patient_view_get_record (view);
+  g_autofree char *name = NULL;
+  g_autofree char *mrn = NULL;
+  g_autofree char *banner = NULL;
+  g_autoptr(GDateTime) fetched = NULL;
+
+  sv_window_open_patient (window, "patient-001");
+  g_assert_true (sv_test_wait_until (record_loaded, view, 30000));
+  name = g_strdup (sv_patient_record_get_name (record));
+  mrn = g_strdup (sv_patient_record_get_mrn (record));
+  fetched = g_date_time_ref (sv_patient_record_get_last_fetched (record));
+  g_assert_null (sv_patient_record_get_patient_error (record));
+
+  set_faults (window, "{\"error_500_type\":\"Patient\"}");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "view.refresh", NULL));
+  g_assert_true (sv_test_wait_until (load_finished, view, 30000));
+  g_assert_nonnull (sv_patient_record_get_patient_error (record));
+  g_assert_nonnull (strstr (sv_patient_record_get_patient_error (record), "500"));
+  g_assert_cmpstr (sv_patient_record_get_name (record), ==, name);
+  g_assert_cmpstr (sv_patient_record_get_mrn (record), ==, mrn);
+  g_assert_true (g_date_time_equal (sv_patient_record_get_last_fetched (record), fetched));
+  g_assert_cmpstr (sv_patient_view_get_page (view), ==, "record");
+  banner = sv_patient_view_dup_banner_text (view);
+  g_test_message ("banner after a failed refresh: %s", banner);
+  g_assert_nonnull (strstr (banner, name));
+  g_assert_nonnull (strstr (banner, mrn));
+  g_assert_null (strstr (banner, "Not known"));
+  g_assert_nonnull (strstr (banner, sv_patient_record_get_patient_error (record)));
+  sv_test_wait_frames (GTK_WIDGET (window), 10);
+  sv_test_save_screenshot (GTK_WIDGET (window), "patient-view-refresh-failed");
+
+  /* Another patient, whose read fails. */
+  sv_window_open_patient (window, "patient-007");
+  g_assert_true (sv_test_wait_until (load_finished, view, 30000));
+  g_assert_null (sv_patient_record_get_patient (record));
+  g_assert_null (sv_patient_record_get_name (record));
+  g_assert_null (sv_patient_record_get_last_fetched (record));
+  g_assert_nonnull (sv_patient_record_get_patient_error (record));
+  g_assert_cmpstr (sv_patient_view_get_page (view), ==, "error");
+  g_clear_pointer (&banner, g_free);
+  banner = sv_patient_view_dup_banner_text (view);
+  g_test_message ("banner of a patient not read: %s", banner);
+  g_assert_null (strstr (banner, name));
+  g_assert_null (strstr (banner, "Born "));
+  g_assert_null (strstr (banner, "Gender "));
+  sv_test_wait_frames (GTK_WIDGET (window), 10);
+  sv_test_save_screenshot (GTK_WIDGET (window), "patient-view-patient-not-read");
+
+  /* Retry (the error page's button) reads it once the server answers. */
+  set_faults (window, NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "view.refresh", NULL));
+  g_assert_true (sv_test_wait_until (record_loaded, view, 30000));
+  g_assert_null (sv_patient_record_get_patient_error (record));
+  g_assert_cmpstr (sv_patient_view_get_page (view), ==, "record");
+  g_assert_cmpstr (sv_patient_record_get_patient_id (record), ==, "patient-007");
+}
+
 static void
 test_patient_view (void)
 {
@@ -764,6 +836,7 @@ test_patient_view (void)
   check_layouts (window);
   check_copy_summary (window);
   check_one_medication_type_fails (window);
+  check_patient_read_fails (window);
 
   /* Signed out, nothing of this session is left for the next test. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-session", NULL));

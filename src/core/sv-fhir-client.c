@@ -36,6 +36,11 @@
 #define MAX_PAGES 1000
 #define DEFAULT_MAX_RETRY_DELAY 30
 #define RESOLVE_BATCH 100
+/* The largest response body read, so that a hostile or broken server
+ * cannot exhaust memory: a page of 100 resources is far below it. */
+#define DEFAULT_MAX_BODY_SIZE (64 * 1024 * 1024)
+/* How much is asked of the body stream at a time. */
+#define READ_CHUNK (256 * 1024)
 
 struct _SvFhirClient
 {
@@ -49,6 +54,7 @@ struct _SvFhirClient
   /* "Type/id" → JsonObject of resources fetched by sv_fhir_client_resolve_async(). */
   GHashTable     *cache;
   guint           max_retry_delay;
+  gsize           max_body_size;
 };
 
 G_DEFINE_FINAL_TYPE (SvFhirClient, sv_fhir_client, G_TYPE_OBJECT)
@@ -223,6 +229,7 @@ sv_fhir_client_init (SvFhirClient *self)
   self->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify) json_object_unref);
   self->max_retry_delay = DEFAULT_MAX_RETRY_DELAY;
+  self->max_body_size = DEFAULT_MAX_BODY_SIZE;
 }
 
 /**
@@ -328,6 +335,24 @@ sv_fhir_client_set_max_retry_delay (SvFhirClient *self,
   g_return_if_fail (SV_IS_FHIR_CLIENT (self));
 
   self->max_retry_delay = seconds;
+}
+
+/**
+ * sv_fhir_client_set_max_body_size:
+ * @self: a #SvFhirClient
+ * @bytes: the largest response body read (64 MiB by default)
+ *
+ * A larger response fails with an error that says so; it is not read
+ * further.
+ */
+void
+sv_fhir_client_set_max_body_size (SvFhirClient *self,
+                                  gsize         bytes)
+{
+  g_return_if_fail (SV_IS_FHIR_CLIENT (self));
+  g_return_if_fail (bytes > 0);
+
+  self->max_body_size = bytes;
 }
 
 /* A cancellable sleep: whichever of the timeout and the cancellation comes
@@ -736,11 +761,40 @@ typedef struct
   gpointer     on_body_data;
   /* For a search page. */
   PageKind    *kind;
+  /* The body being read, and how much of body->data is filled. */
+  GInputStream *stream;
+  GByteArray   *body;
+  gsize         body_len;
+  gsize         expected;
 } Fetch;
+
+/* Drops a body stream without reading the rest of it: closing it with a
+ * cancelled cancellable makes libsoup give up the connection instead of
+ * draining what a server may keep sending. */
+static void
+fetch_drop_stream (Fetch *fetch)
+{
+  g_autoptr(GCancellable) cancelled = NULL;
+
+  if (fetch->stream == NULL)
+    return;
+
+  if (!g_input_stream_is_closed (fetch->stream))
+    {
+      cancelled = g_cancellable_new ();
+      g_cancellable_cancel (cancelled);
+      g_input_stream_close_async (fetch->stream, G_PRIORITY_DEFAULT, cancelled, NULL, NULL);
+    }
+  g_clear_object (&fetch->stream);
+  g_clear_pointer (&fetch->body, g_byte_array_unref);
+  fetch->body_len = 0;
+  fetch->expected = 0;
+}
 
 static void
 fetch_free (Fetch *fetch)
 {
+  fetch_drop_stream (fetch);
   g_free (fetch->url);
   g_clear_object (&fetch->msg);
   if (fetch->kind != NULL)
@@ -833,27 +887,156 @@ fetch_slept_cb (GObject      *object,
 }
 
 static void
+fetch_return_io_error (GTask  *task,
+                       GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_task_return_error (task, error);
+  else
+    {
+      g_task_return_new_error (task, SV_ERROR, SV_ERROR_NETWORK,
+                               _("The FHIR server could not be reached: %s"), error->message);
+      g_error_free (error);
+    }
+}
+
+/* @announced: the Content-Length, or -1 when the limit was passed while
+ * reading. */
+static void
+fetch_return_too_large (GTask   *task,
+                        goffset  announced)
+{
+  SvFhirClient *self = g_task_get_source_object (task);
+  g_autofree char *limit = g_format_size_full (self->max_body_size, G_FORMAT_SIZE_IEC_UNITS);
+  g_autofree char *size = announced >= 0 ? g_format_size_full (announced, G_FORMAT_SIZE_IEC_UNITS) : NULL;
+
+  fetch_drop_stream (g_task_get_task_data (task));
+  if (size != NULL)
+    g_task_return_new_error (task, SV_ERROR, SV_ERROR_PROTOCOL,
+                             /* Translators: the values are the limit (e.g. "64.0 MiB") and the size announced. */
+                             _("The FHIR server’s answer is larger than %s (%s), so it was not read. If this server is yours, have it send smaller pages; otherwise tell its administrator."),
+                             limit, size);
+  else
+    g_task_return_new_error (task, SV_ERROR, SV_ERROR_PROTOCOL,
+                             /* Translators: the value is the limit (e.g. "64.0 MiB"). */
+                             _("The FHIR server’s answer is larger than %s, so it was not read. If this server is yours, have it send smaller pages; otherwise tell its administrator."),
+                             limit);
+}
+
+static void fetch_got_body (GTask  *task,
+                            GBytes *body);
+static void fetch_read_more (GTask *task);
+
+static void
+fetch_read_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GTask *task = user_data;
+  SvFhirClient *self = g_task_get_source_object (task);
+  Fetch *fetch = g_task_get_task_data (task);
+  GError *error = NULL;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &error);
+  g_autoptr(GBytes) body = NULL;
+
+  if (n < 0)
+    {
+      fetch_drop_stream (fetch);
+      fetch_return_io_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  fetch->body_len += n;
+  if (fetch->body_len > self->max_body_size)
+    {
+      fetch_return_too_large (task, -1);
+      g_object_unref (task);
+      return;
+    }
+
+  if (n > 0)
+    {
+      fetch_read_more (task);
+      return;
+    }
+
+  /* The end: the stream closes at once, nothing is left to drain. */
+  g_byte_array_set_size (fetch->body, fetch->body_len);
+  body = g_byte_array_free_to_bytes (g_steal_pointer (&fetch->body));
+  g_input_stream_close_async (fetch->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  g_clear_object (&fetch->stream);
+  fetch->body_len = 0;
+  fetch->expected = 0;
+  fetch_got_body (task, body);
+}
+
+static void
+fetch_read_more (GTask *task)
+{
+  Fetch *fetch = g_task_get_task_data (task);
+  /* With a known length, the rest and one byte more (to see the end, or a
+   * server sending more than it said) fit the buffer as it was sized. */
+  gsize want = fetch->expected > fetch->body_len ? fetch->expected - fetch->body_len + 1 : READ_CHUNK;
+
+  if (fetch->body->len < fetch->body_len + want)
+    g_byte_array_set_size (fetch->body, fetch->body_len + want);
+  g_input_stream_read_async (fetch->stream, fetch->body->data + fetch->body_len, want, G_PRIORITY_DEFAULT,
+                             g_task_get_cancellable (task), fetch_read_cb, task);
+}
+
+/* The headers are in: a body announced larger than the limit is refused
+ * before it is read; otherwise it is read in chunks, counted as it comes
+ * (a chunked or compressed body has no length up front). */
+static void
 fetch_sent_cb (GObject      *object,
                GAsyncResult *result,
                gpointer      user_data)
 {
-  g_autoptr(GTask) task = user_data;
-  SvFhirClient *self = g_task_get_source_object (task);
+  GError *error = NULL;
+  GInputStream *stream = soup_session_send_finish (SOUP_SESSION (object), result, &error);
+  GTask *task = user_data;
   Fetch *fetch = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
-  GCancellable *cancellable = g_task_get_cancellable (task);
-  guint status;
+  SvFhirClient *self = g_task_get_source_object (task);
+  SoupMessageHeaders *headers;
+  goffset length = -1;
 
-  if (body == NULL)
+  if (stream == NULL)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_task_return_error (task, g_steal_pointer (&error));
-      else
-        g_task_return_new_error (task, SV_ERROR, SV_ERROR_NETWORK,
-                                 _("The FHIR server could not be reached: %s"), error->message);
+      fetch_return_io_error (task, error);
+      g_object_unref (task);
       return;
     }
+
+  fetch_drop_stream (fetch);
+  fetch->stream = stream;
+  headers = soup_message_get_response_headers (fetch->msg);
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH)
+    length = soup_message_headers_get_content_length (headers);
+  if (length > 0 && (guint64) length > self->max_body_size)
+    {
+      fetch_return_too_large (task, length);
+      g_object_unref (task);
+      return;
+    }
+
+  /* Sized up front when the length is known, so that the buffer is not
+   * grown (and copied) while reading. */
+  fetch->expected = length > 0 ? (gsize) length : 0;
+  fetch->body = g_byte_array_sized_new (fetch->expected + 1 > READ_CHUNK ? fetch->expected + 1 : READ_CHUNK);
+  fetch->body_len = 0;
+  fetch_read_more (task);
+}
+
+static void
+fetch_got_body (GTask  *task_in,
+                GBytes *body)
+{
+  g_autoptr(GTask) task = task_in;
+  SvFhirClient *self = g_task_get_source_object (task);
+  Fetch *fetch = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  guint status;
 
   status = soup_message_get_status (fetch->msg);
 
@@ -958,8 +1141,8 @@ fetch_token_cb (GObject      *object,
 
   /* The task is stolen below: its cancellable is read first. */
   cancellable = g_task_get_cancellable (task);
-  soup_session_send_and_read_async (self->session, fetch->msg, G_PRIORITY_DEFAULT,
-                                    cancellable, fetch_sent_cb, g_steal_pointer (&task));
+  soup_session_send_async (self->session, fetch->msg, G_PRIORITY_DEFAULT,
+                           cancellable, fetch_sent_cb, g_steal_pointer (&task));
 }
 
 static void

@@ -75,6 +75,8 @@ const char         *sv_fhir_client_get_base_url        (SvFhirClient         *se
 SvBearerSource     *sv_fhir_client_get_bearer_source   (SvFhirClient         *self);
 void                sv_fhir_client_set_max_retry_delay (SvFhirClient         *self,
                                                         guint                 seconds);
+void                sv_fhir_client_set_max_body_size   (SvFhirClient         *self,
+                                                        gsize                 bytes);
 gboolean            sv_fhir_client_is_same_origin      (SvFhirClient         *self,
                                                         const char           *url);
 

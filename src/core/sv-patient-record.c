@@ -55,6 +55,7 @@ struct _SvPatientRecord
   char         *source_server;
   GDateTime    *last_fetched;
   gboolean      loading;
+  char         *patient_error;
 
   GListStore   *problems;
   GListStore   *encounter_diagnoses;
@@ -97,6 +98,7 @@ enum {
   PROP_SOURCE_SERVER,
   PROP_LAST_FETCHED,
   PROP_LOADING,
+  PROP_PATIENT_ERROR,
   PROP_PROBLEMS,
   PROP_ENCOUNTER_DIAGNOSES,
   PROP_MEDICATIONS,
@@ -139,6 +141,7 @@ sv_patient_record_finalize (GObject *object)
   g_free (self->deceased_text);
   g_free (self->source_server);
   g_clear_pointer (&self->last_fetched, g_date_time_unref);
+  g_free (self->patient_error);
   g_clear_pointer (&self->problem_index, g_hash_table_unref);
   g_clear_pointer (&self->skipped, g_ptr_array_unref);
   for (guint i = 0; i < N_RES; i++)
@@ -209,6 +212,9 @@ sv_patient_record_get_property (GObject    *object,
     case PROP_LOADING:
       g_value_set_boolean (value, self->loading);
       break;
+    case PROP_PATIENT_ERROR:
+      g_value_set_string (value, self->patient_error);
+      break;
     case PROP_PROBLEMS:
       g_value_set_object (value, self->problems);
       break;
@@ -259,6 +265,7 @@ sv_patient_record_class_init (SvPatientRecordClass *klass)
   properties[PROP_LOADING] =
     g_param_spec_boolean ("loading", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PATIENT_ERROR] = string_property ("patient-error");
   properties[PROP_PROBLEMS] =
     g_param_spec_object ("problems", NULL, NULL, G_TYPE_LIST_MODEL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
@@ -468,8 +475,9 @@ set_loading (SvPatientRecord *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
 }
 
+/* Forgets the patient shown in the banner, and when it was fetched. */
 static void
-clear_record (SvPatientRecord *self)
+clear_patient (SvPatientRecord *self)
 {
   g_clear_pointer (&self->patient, json_object_unref);
   set_string (self, &self->name, NULL, PROP_NAME);
@@ -488,6 +496,22 @@ clear_record (SvPatientRecord *self)
       self->age = -1;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AGE]);
     }
+  if (self->last_fetched != NULL)
+    {
+      g_clear_pointer (&self->last_fetched, g_date_time_unref);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_FETCHED]);
+    }
+}
+
+/* Empties the lists; the patient stays when @keep_patient, so that a
+ * refresh whose Patient read fails still shows who it was (and since
+ * when), not "Not known". */
+static void
+clear_record (SvPatientRecord *self,
+              gboolean         keep_patient)
+{
+  if (!keep_patient)
+    clear_patient (self);
 
   g_hash_table_remove_all (self->problem_index);
   g_list_store_remove_all (self->problems);
@@ -1131,6 +1155,7 @@ patient_read_cb (GObject      *object,
         if (self->resources[res].state == SV_SECTION_STATE_LOADING)
           fail_resource (self, res, error);
       update_sections (self);
+      set_string (self, &self->patient_error, g_strdup (error->message), PROP_PATIENT_ERROR);
       set_loading (self, FALSE);
       self->current_load = NULL;
       load->pending--;
@@ -1216,7 +1241,8 @@ sv_patient_record_load_async (SvPatientRecord     *self,
   g_task_set_task_data (task, load, (GDestroyNotify) load_free);
   self->current_load = load;
 
-  clear_record (self);
+  clear_record (self, self->patient != NULL && g_strcmp0 (self->patient_id, patient_id) == 0);
+  set_string (self, &self->patient_error, NULL, PROP_PATIENT_ERROR);
   set_string (self, &self->patient_id, g_strdup (patient_id), PROP_PATIENT_ID);
   set_string (self, &self->source_server, g_strdup (sv_fhir_client_get_base_url (client)), PROP_SOURCE_SERVER);
 
@@ -1402,6 +1428,25 @@ sv_patient_record_get_source_server (SvPatientRecord *self)
 {
   g_return_val_if_fail (SV_IS_PATIENT_RECORD (self), NULL);
   return self->source_server;
+}
+
+/**
+ * sv_patient_record_get_patient_error:
+ * @self: a #SvPatientRecord
+ *
+ * When the last load could not read the Patient: why. On a refresh of
+ * the same patient the record keeps the patient read before (see
+ * sv_patient_record_get_last_fetched() for when); for another patient
+ * it holds no patient.
+ *
+ * Returns: (nullable): the message, or %NULL when the Patient was read
+ *   or is being read
+ */
+const char *
+sv_patient_record_get_patient_error (SvPatientRecord *self)
+{
+  g_return_val_if_fail (SV_IS_PATIENT_RECORD (self), NULL);
+  return self->patient_error;
 }
 
 /**

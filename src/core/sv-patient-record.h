@@ -75,6 +75,7 @@ const char      *sv_patient_record_get_deceased_text       (SvPatientRecord     
 const char      *sv_patient_record_get_source_server       (SvPatientRecord      *self);
 GDateTime       *sv_patient_record_get_last_fetched        (SvPatientRecord      *self);
 gboolean         sv_patient_record_get_loading             (SvPatientRecord      *self);
+const char      *sv_patient_record_get_patient_error       (SvPatientRecord      *self);
 
 GListModel      *sv_patient_record_get_problems            (SvPatientRecord      *self);
 GListModel      *sv_patient_record_get_encounter_diagnoses (SvPatientRecord      *self);

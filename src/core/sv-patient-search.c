@@ -5,6 +5,7 @@
 
 #include "sv-patient-search.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
 #include "sv-patient-match.h"
@@ -108,6 +109,18 @@ on_searched (GObject      *source,
   matches = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < found->matches->len; i++)
     g_ptr_array_add (matches, sv_patient_match_new_from_json (g_ptr_array_index (found->matches, i)));
+
+  /* Fewer matches than the server has are not shown as if they were all:
+   * paging that stopped early, or entries that were not resources. */
+  if (found->partial)
+    g_task_set_task_data (task, g_strdup (found->partial_reason != NULL ? found->partial_reason
+                                          : _("The server’s answer ended early.")), g_free);
+  else if (found->invalid != NULL && found->invalid->len > 0)
+    g_task_set_task_data (task, g_strdup_printf (ngettext ("%u entry of the answer was not a readable Patient (%s).",
+                                                           "%u entries of the answer were not readable Patients (%s).",
+                                                           found->invalid->len),
+                                                 found->invalid->len, (const char *) g_ptr_array_index (found->invalid, 0)),
+                          g_free);
   g_task_return_pointer (task, matches, (GDestroyNotify) g_ptr_array_unref);
 }
 
@@ -147,15 +160,22 @@ sv_patient_search_async (SvFhirClient        *client,
 /**
  * sv_patient_search_finish:
  * @result: the result passed to the callback
+ * @partial_reason: (out) (optional) (nullable) (transfer full): when not
+ *   all matches could be read, why (translated); %NULL otherwise
  * @error: return location for a #GError
  *
  * Returns: (transfer container) (element-type SvPatientMatch): the matches
  */
 GPtrArray *
 sv_patient_search_finish (GAsyncResult  *result,
+                          char         **partial_reason,
                           GError       **error)
 {
-  return g_task_propagate_pointer (G_TASK (result), error);
+  GPtrArray *matches = g_task_propagate_pointer (G_TASK (result), error);
+
+  if (partial_reason != NULL)
+    *partial_reason = matches != NULL ? g_strdup (g_task_get_task_data (G_TASK (result))) : NULL;
+  return matches;
 }
 
 static void

@@ -14,6 +14,7 @@ void         sv_patient_search_async        (SvFhirClient         *client,
                                              GAsyncReadyCallback   callback,
                                              gpointer              user_data);
 GPtrArray   *sv_patient_search_finish       (GAsyncResult         *result,
+                                             char                **partial_reason,
                                              GError              **error);
 void         sv_patient_search_ids_async    (SvFhirClient         *client,
                                              const char * const   *ids,

@@ -40,6 +40,7 @@ struct _SvPatientPicker
   GtkStack      *stack;
   GtkListView   *list_view;
   AdwStatusPage *status_page;
+  GtkLabel      *partial_label;
 };
 
 G_DEFINE_FINAL_TYPE (SvPatientPicker, sv_patient_picker, GTK_TYPE_WIDGET)
@@ -61,10 +62,28 @@ set_busy (SvPatientPicker *self,
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
 }
 
+/* A search that stopped before its last page, or whose entries were not
+ * all readable, says so under the results instead of silently showing
+ * fewer. */
+static void
+show_partial (SvPatientPicker *self,
+              const char      *reason)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->partial_label), reason != NULL);
+  if (reason != NULL)
+    {
+      /* Translators: under the patient search results; the value says why. */
+      g_autofree char *text = g_strdup_printf (_("Not all matches could be read: %s"), reason);
+
+      gtk_label_set_text (self->partial_label, text);
+    }
+}
+
 static void
 show_matches (SvPatientPicker *self,
               GPtrArray       *matches)
 {
+  show_partial (self, NULL);
   g_list_store_splice (self->matches, 0, g_list_model_get_n_items (G_LIST_MODEL (self->matches)),
                        matches->pdata, matches->len);
 
@@ -95,6 +114,7 @@ show_error (SvPatientPicker *self,
             const GError    *error)
 {
   g_list_store_remove_all (self->matches);
+  show_partial (self, NULL);
   gtk_stack_set_visible_child_name (self->stack, "status");
   adw_status_page_set_icon_name (self->status_page, "dialog-error-symbolic");
   adw_status_page_set_title (self->status_page, _("The Search Failed"));
@@ -108,9 +128,10 @@ on_matches (GObject      *source,
 {
   g_autoptr(SvPatientPicker) self = user_data;
   g_autoptr(GError) error = NULL;
+  g_autofree char *partial_reason = NULL;
   g_autoptr(GPtrArray) matches = g_task_get_source_tag (G_TASK (result)) == sv_patient_search_ids_async
                                    ? sv_patient_search_ids_finish (result, &error)
-                                   : sv_patient_search_finish (result, &error);
+                                   : sv_patient_search_finish (result, &partial_reason, &error);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
@@ -119,7 +140,10 @@ on_matches (GObject      *source,
   if (matches == NULL)
     show_error (self, error);
   else
-    show_matches (self, matches);
+    {
+      show_matches (self, matches);
+      show_partial (self, partial_reason);
+    }
 }
 
 static GCancellable *
@@ -304,6 +328,20 @@ sv_patient_picker_get_matches (SvPatientPicker *self)
 }
 
 /**
+ * sv_patient_picker_get_partial_text:
+ * @self: a picker
+ *
+ * Returns: (nullable): what is said under the results when not all
+ *   matches could be read, %NULL when nothing is missing
+ */
+const char *
+sv_patient_picker_get_partial_text (SvPatientPicker *self)
+{
+  g_return_val_if_fail (SV_IS_PATIENT_PICKER (self), NULL);
+  return gtk_widget_get_visible (GTK_WIDGET (self->partial_label)) ? gtk_label_get_text (self->partial_label) : NULL;
+}
+
+/**
  * sv_patient_picker_get_busy:
  * @self: a picker
  *
@@ -411,6 +449,7 @@ sv_patient_picker_class_init (SvPatientPickerClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SvPatientPicker, stack);
   gtk_widget_class_bind_template_child (widget_class, SvPatientPicker, list_view);
   gtk_widget_class_bind_template_child (widget_class, SvPatientPicker, status_page);
+  gtk_widget_class_bind_template_child (widget_class, SvPatientPicker, partial_label);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_search_activate);
   gtk_widget_class_bind_template_callback (widget_class, on_list_activate);

@@ -17,6 +17,7 @@ void        sv_patient_picker_set_query    (SvPatientPicker *self,
                                             const char      *query);
 GListModel *sv_patient_picker_get_matches  (SvPatientPicker *self);
 gboolean    sv_patient_picker_get_busy     (SvPatientPicker *self);
+const char *sv_patient_picker_get_partial_text (SvPatientPicker *self);
 gboolean    sv_patient_picker_get_showing_recent (SvPatientPicker *self);
 void        sv_patient_picker_focus_search (SvPatientPicker *self);
 void        sv_patient_picker_add_recent   (GSettings       *settings,

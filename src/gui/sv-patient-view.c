@@ -41,6 +41,10 @@ struct _SvPatientView
   GtkLabel          *gender_label;
   GtkLabel          *mrn_label;
   GtkLabel          *source_label;
+  GtkLabel          *refresh_error_label;
+  GtkWidget         *facts_box;
+  GtkStack          *content_stack;
+  AdwStatusPage     *error_page;
   GtkSearchBar      *search_bar;
   GtkSearchEntry    *filter_entry;
   GtkBox            *sections_box;
@@ -68,10 +72,31 @@ update_banner (SvPatientView *self)
   GDateTime *last_fetched = sv_patient_record_get_last_fetched (record);
   gboolean loading = sv_patient_record_get_loading (record);
   const char *name = sv_patient_record_get_name (record);
+  const char *patient_error = sv_patient_record_get_patient_error (record);
+  gboolean have_patient = sv_patient_record_get_patient (record) != NULL;
+  gboolean unread = patient_error != NULL && !have_patient;
 
+  /* A patient that could not be read is not shown as one whose details
+   * are all "Not known": the page says what failed, with Retry. */
   if (name == NULL)
-    name = loading ? _("Loading…") : _("Not known");
+    name = loading ? _("Loading…") : unread ? _("Patient not read") : _("Not known");
   gtk_label_set_text (self->name_label, name);
+  gtk_widget_set_visible (self->facts_box, !unread);
+  gtk_stack_set_visible_child_name (self->content_stack, unread ? "error" : "record");
+  if (unread)
+    adw_status_page_set_description (self->error_page, patient_error);
+
+  /* A refresh that failed keeps the patient read before; the line says
+   * that the details are from then. */
+  gtk_widget_set_visible (GTK_WIDGET (self->refresh_error_label), patient_error != NULL && have_patient);
+  if (patient_error != NULL && have_patient)
+    {
+      /* Translators: the patient banner, when refreshing failed; the value is the error. */
+      g_autofree char *text = g_strdup_printf (_("Could not refresh the patient (%s). The details shown are from the last fetch."),
+                                               patient_error);
+
+      gtk_label_set_text (self->refresh_error_label, text);
+    }
 
   /* Translators: the patient banner; the value is a date with the age, e.g. "12 Mar 1961 (63 y)". */
   born = g_strdup_printf (_("Born %s"), or_not_known (sv_patient_record_get_birth (record)));
@@ -100,8 +125,8 @@ update_banner (SvPatientView *self)
 
   gtk_spinner_set_spinning (self->spinner, loading);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), loading);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "view.copy-summary", !loading);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "view.print", !loading);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "view.copy-summary", !loading && !unread);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "view.print", !loading && !unread);
 }
 
 static void
@@ -119,13 +144,13 @@ on_loaded (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   /* Section errors are shown by the sections; only a failure to read the
-   * Patient itself lands here, and the banner says what went wrong. */
+   * Patient itself lands here, and update_banner() says what went wrong. */
   if (!sv_patient_record_load_finish (SV_PATIENT_RECORD (source), result, &error))
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
+      /* The record keeps the message; the banner or the error page shows it. */
       g_debug ("The patient could not be read: %s", error->message);
-      gtk_label_set_text (self->source_label, error->message);
     }
 
   /* The responses are parsed and freed by now, in the workers' arenas; a
@@ -233,6 +258,20 @@ sv_patient_view_get_section (SvPatientView *self,
 }
 
 /**
+ * sv_patient_view_get_page:
+ * @self: a view
+ *
+ * Returns: "record" when the lists are shown, "error" when the patient
+ *   could not be read
+ */
+const char *
+sv_patient_view_get_page (SvPatientView *self)
+{
+  g_return_val_if_fail (SV_IS_PATIENT_VIEW (self), NULL);
+  return gtk_stack_get_visible_child_name (self->content_stack);
+}
+
+/**
  * sv_patient_view_get_orientation:
  * @self: a view
  *
@@ -259,8 +298,12 @@ sv_patient_view_dup_banner_text (SvPatientView *self)
   return g_strjoin ("\n", gtk_label_get_text (self->name_label),
                     gtk_widget_get_visible (GTK_WIDGET (self->deceased_label))
                       ? gtk_label_get_text (self->deceased_label) : "",
-                    gtk_label_get_text (self->born_label), gtk_label_get_text (self->gender_label),
-                    gtk_label_get_text (self->mrn_label), gtk_label_get_text (self->source_label), NULL);
+                    gtk_widget_get_visible (self->facts_box) ? gtk_label_get_text (self->born_label) : "",
+                    gtk_widget_get_visible (self->facts_box) ? gtk_label_get_text (self->gender_label) : "",
+                    gtk_widget_get_visible (self->facts_box) ? gtk_label_get_text (self->mrn_label) : "",
+                    gtk_widget_get_visible (GTK_WIDGET (self->refresh_error_label))
+                      ? gtk_label_get_text (self->refresh_error_label) : "",
+                    gtk_label_get_text (self->source_label), NULL);
 }
 
 static void
@@ -548,6 +591,10 @@ sv_patient_view_class_init (SvPatientViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SvPatientView, gender_label);
   gtk_widget_class_bind_template_child (widget_class, SvPatientView, mrn_label);
   gtk_widget_class_bind_template_child (widget_class, SvPatientView, source_label);
+  gtk_widget_class_bind_template_child (widget_class, SvPatientView, refresh_error_label);
+  gtk_widget_class_bind_template_child (widget_class, SvPatientView, facts_box);
+  gtk_widget_class_bind_template_child (widget_class, SvPatientView, content_stack);
+  gtk_widget_class_bind_template_child (widget_class, SvPatientView, error_page);
   gtk_widget_class_bind_template_child (widget_class, SvPatientView, search_bar);
   gtk_widget_class_bind_template_child (widget_class, SvPatientView, filter_entry);
   gtk_widget_class_bind_template_child (widget_class, SvPatientView, sections_box);

@@ -22,6 +22,7 @@ void             sv_patient_view_clear           (SvPatientView *self);
 SvPatientRecord *sv_patient_view_get_record      (SvPatientView *self);
 SvRecordSection *sv_patient_view_get_section     (SvPatientView *self,
                                                   SvSection      section);
+const char      *sv_patient_view_get_page        (SvPatientView *self);
 GtkOrientation   sv_patient_view_get_orientation (SvPatientView *self);
 char            *sv_patient_view_dup_banner_text (SvPatientView *self);
 gboolean         sv_patient_view_export_pdf      (SvPatientView *self,
