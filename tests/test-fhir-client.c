@@ -7,6 +7,7 @@
 #include "sv-error.h"
 #include "sv-fhir-client.h"
 #include "sv-fhir-value.h"
+#include "sv-http.h"
 #include "sv-patient-search.h"
 #include "sv-scope.h"
 #include "sv-static-bearer.h"
@@ -668,6 +669,43 @@ test_scopes (void)
   g_assert_false (sv_scope_allows ("group/Condition.read", "Condition", SV_SCOPE_ACCESS_SEARCH));
 }
 
+/* The HTTP session reaches loopback servers without the system's proxy
+ * resolver (not even made), and takes it on for the first request to any
+ * other address, before that request's connection. */
+static void
+test_proxy_off_loopback_only (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(SoupSession) http = sv_http_session_new ();
+  g_autoptr(SvFhirClient) client = NULL;
+  g_autoptr(JsonObject) patient = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GInputStream) stream = NULL;
+
+  sv_test_fhir_server_add_json (fixture->server, "{\"resourceType\":\"Patient\",\"id\":\"p1\"}");
+  client = sv_fhir_client_new (sv_test_fhir_server_get_base_url (fixture->server),
+                               SV_BEARER_SOURCE (fixture->bearer), http, &error);
+  g_assert_no_error (error);
+  sv_fhir_client_read_async (client, "Patient", "p1", NULL, store_result_cb, fixture);
+  wait_result (fixture);
+  patient = sv_fhir_client_read_finish (client, fixture->result, &error);
+  g_assert_no_error (error);
+  g_assert_null (soup_session_get_proxy_resolver (http));
+
+  /* TEST-NET-1, never reached: the request is cancelled before it runs. */
+  msg = soup_message_new ("GET", "http://192.0.2.1/fhir/metadata");
+  g_clear_object (&fixture->result);
+  soup_session_send_async (http, msg, G_PRIORITY_DEFAULT, cancellable, store_result_cb, fixture);
+  g_assert_true (soup_session_get_proxy_resolver (http) == g_proxy_resolver_get_default ());
+  g_cancellable_cancel (cancellable);
+  wait_result (fixture);
+  stream = soup_session_send_finish (http, fixture->result, &error);
+  g_assert_null (stream);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -703,6 +741,7 @@ main (int   argc,
   g_test_add ("/fhir-client/body-limit-chunked", Fixture, GUINT_TO_POINTER (TRUE), fixture_set_up, test_body_limit,
               fixture_tear_down);
   ADD ("/fhir-client/cancel", test_cancel);
+  ADD ("/fhir-client/proxy-off-loopback-only", test_proxy_off_loopback_only);
   ADD ("/fhir-client/cancel-retry-wait", test_cancel_retry_wait);
   ADD ("/fhir-client/resolve-batched", test_resolve_batched);
 #undef ADD

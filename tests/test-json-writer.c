@@ -118,6 +118,64 @@ test_numbers (void)
   assert_same_as_generator ("[0,-1,9007199254740993,-9223372036854775807]");
 }
 
+/* A container's values written apart (as another thread would) and put in
+ * place read as if written in one go, empty or not, at any depth. */
+static void
+test_parts (void)
+{
+  const char *cases[] = {
+    "{\"a\":[1,{\"b\":[\"x\",null]},\"y\"],\"c\":{}}",
+    "{\"a\":[],\"c\":[[true]]}",
+    "{\"a\":{\"k\":1,\"l\":[2]},\"c\":1}",
+  };
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autofree char *expected = generator_text (cases[c]);
+      g_autoptr(JsonNode) root = json_from_string (cases[c], NULL);
+      JsonNode *first = json_object_get_member (json_node_get_object (root), "a");
+      g_autoptr(GString) out = g_string_new (NULL);
+      g_autoptr(GString) part_out = g_string_new (NULL);
+      SvJsonWriter writer;
+      SvJsonWriter part;
+
+      sv_json_writer_init (&writer, out);
+      sv_json_writer_begin_object (&writer);
+      sv_json_writer_name (&writer, "a");
+      if (JSON_NODE_HOLDS_ARRAY (first))
+        {
+          JsonArray *array = json_node_get_array (first);
+
+          sv_json_writer_begin_array (&writer);
+          sv_json_writer_init_inside (&part, part_out, &writer);
+          for (guint i = 0; i < json_array_get_length (array); i++)
+            write_node (&part, json_array_get_element (array, i));
+          sv_json_writer_append_values (&writer, &part);
+          sv_json_writer_end_array (&writer);
+        }
+      else
+        {
+          JsonObject *object = json_node_get_object (first);
+          g_autoptr(GList) members = json_object_get_members (object);
+
+          sv_json_writer_begin_object (&writer);
+          sv_json_writer_init_inside (&part, part_out, &writer);
+          for (GList *l = members; l != NULL; l = l->next)
+            {
+              sv_json_writer_name (&part, l->data);
+              write_node (&part, json_object_get_member (object, l->data));
+            }
+          sv_json_writer_append_values (&writer, &part);
+          sv_json_writer_end_object (&writer);
+        }
+      sv_json_writer_name (&writer, "c");
+      write_node (&writer, json_object_get_member (json_node_get_object (root), "c"));
+      sv_json_writer_end_object (&writer);
+
+      g_assert_cmpstr (out->str, ==, expected);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -127,6 +185,7 @@ main (int   argc,
   g_test_add_func ("/json-writer/shapes", test_shapes);
   g_test_add_func ("/json-writer/strings", test_strings);
   g_test_add_func ("/json-writer/numbers", test_numbers);
+  g_test_add_func ("/json-writer/parts", test_parts);
 
   return g_test_run ();
 }

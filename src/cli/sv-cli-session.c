@@ -95,7 +95,14 @@ cli_context_new (const char  *profile_name,
   ctx->store = sv_token_store_new ();
   g_signal_connect (ctx->store, "storage-unavailable", G_CALLBACK (on_storage_unavailable), NULL);
 
+  /* The discovery and the keyring's answer are awaited together: neither
+   * needs the other. A confidential client's secret lives in the keyring
+   * only. Both are finished before either is looked at, so no callback
+   * outlives this frame. */
   sv_discovery_fetch_async (ctx->profile, ctx->http, NULL, sv_cli_store_result, &result);
+  sv_token_store_lookup_client_secret_async (ctx->store, sv_server_profile_get_name (ctx->profile),
+                                             NULL, sv_cli_store_result, &secret_result);
+  sv_cli_wait (&secret_result);
   ctx->discovery = sv_discovery_fetch_finish (sv_cli_wait (&result), error);
   if (ctx->discovery == NULL)
     return NULL;   /* the timeline is printed all the same */
@@ -106,10 +113,7 @@ cli_context_new (const char  *profile_name,
   if (ctx->timeline != NULL)
     sv_timeline_set_jwks_uri (ctx->timeline, sv_discovery_get_jwks_uri (ctx->discovery));
 
-  /* A confidential client's secret lives in the keyring only. */
-  sv_token_store_lookup_client_secret_async (ctx->store, sv_server_profile_get_name (ctx->profile),
-                                             NULL, sv_cli_store_result, &secret_result);
-  secret = sv_token_store_lookup_client_secret_finish (ctx->store, sv_cli_wait (&secret_result), error);
+  secret = sv_token_store_lookup_client_secret_finish (ctx->store, secret_result, error);
   if (secret == NULL && error != NULL && *error != NULL)
     return NULL;
 

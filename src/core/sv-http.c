@@ -8,26 +8,53 @@
 #include <glib/gi18n.h>
 
 #include "sv-error.h"
+#include "sv-server-profile.h"
+
+/* The system's proxy settings come in with the first request to a server
+ * that is not on this computer. Until then the session has no resolver:
+ * making the default one scans the GIO modules, loads libproxy and reads
+ * GSettings through dconf, which a command talking only to a local sandbox
+ * does not need (a server on loopback is never reached through a proxy,
+ * as GNOME's default ignore-hosts and the usual no_proxy say). The
+ * resolver is set before the request's connection is made, and stays. */
+static void
+on_request_queued (SoupSession *session,
+                   SoupMessage *msg,
+                   gpointer     user_data)
+{
+  if (soup_session_get_proxy_resolver (session) != NULL ||
+      sv_uri_is_loopback_host (g_uri_get_host (soup_message_get_uri (msg))))
+    return;
+
+  soup_session_set_proxy_resolver (session, g_proxy_resolver_get_default ());
+}
 
 /**
  * sv_http_session_new:
  *
  * A SoupSession with certificate checking on (libsoup's default, stated
  * here so nobody switches it off) and a timeout, since a sign-in must not
- * hang forever on a dead server.
+ * hang forever on a dead server. Servers on loopback are reached directly;
+ * from the first request to any other server on, the system's proxy
+ * settings apply, as in libsoup's default.
  *
  * Returns: (transfer full): a session
  */
 SoupSession *
 sv_http_session_new (void)
 {
+  SoupSession *session;
+
   /* libsoup allows two connections per host by default; the patient
    * record pages through three searches at once, as browsers would with
    * their six. */
-  return soup_session_new_with_options ("user-agent", "smart-viewer/" PACKAGE_VERSION,
-                                        "timeout", 30,
-                                        "max-conns-per-host", SV_HTTP_MAX_CONNS_PER_HOST,
-                                        NULL);
+  session = soup_session_new_with_options ("user-agent", "smart-viewer/" PACKAGE_VERSION,
+                                           "timeout", 30,
+                                           "max-conns-per-host", SV_HTTP_MAX_CONNS_PER_HOST,
+                                           "proxy-resolver", NULL,
+                                           NULL);
+  g_signal_connect (session, "request-queued", G_CALLBACK (on_request_queued), NULL);
+  return session;
 }
 
 static char *

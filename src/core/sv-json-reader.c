@@ -875,9 +875,11 @@ sv_json_node_get_member (const SvJsonNode *object,
   if (object == NULL || object->type != SV_JSON_OBJECT)
     return NULL;
 
+  /* The first byte rules most members out without a call: a FHIR
+   * resource has a dozen or more, and rows ask for many of them. */
   child = object + 1;
   for (guint i = 0; i < object->count; i++, child += child->span)
-    if (strcmp (child->key, name) == 0)
+    if (child->key[0] == name[0] && strcmp (child->key, name) == 0)
       found = child;
 
   return found;

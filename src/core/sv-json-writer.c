@@ -311,3 +311,47 @@ sv_json_writer_double (SvJsonWriter *writer,
   if (strchr (buffer, '.') == NULL)
     g_string_append (writer->out, ".0");
 }
+
+/**
+ * sv_json_writer_init_inside:
+ * @writer: an #SvJsonWriter on the stack
+ * @out: where its text goes
+ * @like: a writer that has just begun an array or object
+ *
+ * Sets @writer up to write, into @out, the values of a container exactly
+ * as @like would write them next, so that another thread can write one
+ * part of a large document; sv_json_writer_append_values() puts the part
+ * in place.
+ */
+void
+sv_json_writer_init_inside (SvJsonWriter       *writer,
+                            GString            *out,
+                            const SvJsonWriter *like)
+{
+  g_return_if_fail (like->depth > 0 && like->count[like->depth - 1] == 0 && !like->after_name);
+
+  *writer = *like;
+  writer->out = out;
+}
+
+/**
+ * sv_json_writer_append_values:
+ * @writer: an #SvJsonWriter that has just begun an array or object
+ * @part: a writer set up with sv_json_writer_init_inside() at a place
+ *   like this one, with its values written
+ *
+ * Appends @part's text; @writer then goes on after its last value.
+ */
+void
+sv_json_writer_append_values (SvJsonWriter       *writer,
+                              const SvJsonWriter *part)
+{
+  guint depth = writer->depth;
+
+  g_return_if_fail (depth > 0 && part->depth == depth && writer->count[depth - 1] == 0 &&
+                    !writer->after_name && !part->after_name &&
+                    part->object[depth - 1] == writer->object[depth - 1]);
+
+  g_string_append_len (writer->out, part->out->str, part->out->len);
+  writer->count[depth - 1] = part->count[depth - 1];
+}

@@ -42,5 +42,10 @@ void sv_json_writer_int          (SvJsonWriter *writer,
                                   gint64        value);
 void sv_json_writer_double       (SvJsonWriter *writer,
                                   double        value);
+void sv_json_writer_init_inside  (SvJsonWriter       *writer,
+                                  GString            *out,
+                                  const SvJsonWriter *like);
+void sv_json_writer_append_values (SvJsonWriter       *writer,
+                                   const SvJsonWriter *part);
 
 G_END_DECLS
