@@ -185,8 +185,10 @@ sv_test_wait_frames (GtkWidget *widget,
 }
 
 /* The sandbox's login pages, answered as a user would: the login form, then
- * the patient picker (the first patient), then the consent (allow). */
-static const char drive_page_js[] =
+ * the patient picker (the first patient), then the consent (`consent` is
+ * "allow" or "deny"). Arguments: username, password, consent. Returns the
+ * page it answered. */
+const char sv_test_sandbox_login_js[] =
   "const q = s => document.querySelector(s);"
   "if (q('input[name=username]')) {"
   "  q('input[name=username]').value = username;"
@@ -200,7 +202,7 @@ static const char drive_page_js[] =
   "  return 'picker';"
   "}"
   "if (q('button[name=decision][value=allow]')) {"
-  "  q('button[name=decision][value=allow]').click();"
+  "  q('button[name=decision][value=' + consent + ']').click();"
   "  return 'consent';"
   "}"
   "return 'other: ' + document.title;";
@@ -244,7 +246,8 @@ on_login_page_loaded (WebKitWebView   *view,
   g_variant_dict_init (&arguments, NULL);
   g_variant_dict_insert (&arguments, "username", "s", login->username);
   g_variant_dict_insert (&arguments, "password", "s", login->password);
-  webkit_web_view_call_async_javascript_function (view, drive_page_js, -1, g_variant_dict_end (&arguments),
+  g_variant_dict_insert (&arguments, "consent", "s", "allow");
+  webkit_web_view_call_async_javascript_function (view, sv_test_sandbox_login_js, -1, g_variant_dict_end (&arguments),
                                                   NULL, NULL, NULL, on_page_driven, NULL);
 }
 

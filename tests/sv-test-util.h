@@ -20,6 +20,7 @@ void       sv_test_wait_frames       (GtkWidget      *widget,
 void       sv_test_save_screenshot   (GtkWidget      *widget,
                                       const char     *name);
 char      *sv_test_read_clipboard    (GtkWidget      *widget);
+extern const char sv_test_sandbox_login_js[];
 void       sv_test_drive_sandbox_login (WebKitWebView *view,
                                       const char     *username,
                                       const char     *password);

@@ -25,25 +25,6 @@ typedef struct
   const char *consent;
 } Driver;
 
-static const char drive_page_js[] =
-  "const q = s => document.querySelector(s);"
-  "if (q('input[name=username]')) {"
-  "  q('input[name=username]').value = username;"
-  "  q('input[name=password]').value = password;"
-  "  q('button[name=decision][value=login]').click();"
-  "  return 'login';"
-  "}"
-  "if (q('input[name=patient]')) {"
-  "  q('input[name=patient]').checked = true;"
-  "  q('button[name=decision][value=continue]').click();"
-  "  return 'picker';"
-  "}"
-  "if (q('button[name=decision][value=allow]')) {"
-  "  q('button[name=decision][value=' + consent + ']').click();"
-  "  return 'consent';"
-  "}"
-  "return 'other: ' + document.title;";
-
 static void
 on_page_driven (GObject      *source,
                 GAsyncResult *result,
@@ -75,7 +56,7 @@ on_load_changed (WebKitWebView   *view,
   g_variant_dict_insert (&arguments, "password", "s", "demo");
   g_variant_dict_insert (&arguments, "consent", "s", driver->consent);
   driver->pending++;
-  webkit_web_view_call_async_javascript_function (view, drive_page_js, -1, g_variant_dict_end (&arguments),
+  webkit_web_view_call_async_javascript_function (view, sv_test_sandbox_login_js, -1, g_variant_dict_end (&arguments),
                                                   NULL, NULL, NULL, on_page_driven, driver);
 }
 
