@@ -981,7 +981,8 @@ fetch_read_more (GTask *task)
   Fetch *fetch = g_task_get_task_data (task);
   /* With a known length, the rest and one byte more (to see the end, or a
    * server sending more than it said) fit the buffer as it was sized. */
-  gsize want = fetch->expected > fetch->body_len ? fetch->expected - fetch->body_len + 1 : READ_CHUNK;
+  gsize want = fetch->expected > 0 && fetch->expected >= fetch->body_len ? fetch->expected - fetch->body_len + 1
+                                                                         : READ_CHUNK;
 
   if (fetch->body->len < fetch->body_len + want)
     g_byte_array_set_size (fetch->body, fetch->body_len + want);
